@@ -1,0 +1,69 @@
+"""Shared test configuration: Hypothesis profiles and common fixtures."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# "ci" is the default: derandomized with bounded examples, so a test run is
+# reproducible.  Set HYPOTHESIS_PROFILE=explore for a longer randomized search.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    """The shipped examples/ folder."""
+    return ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """tests/data: shared test inputs."""
+    return ROOT / "tests" / "data"
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"_test_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def example_layers(examples_dir):
+    """The module examples/layers.py (correct layers)."""
+    return _load(examples_dir / "layers.py")
+
+
+@pytest.fixture(scope="session")
+def wrong_layers(data_dir):
+    """The module tests/data/wrong_layers.py (layers with deliberate mistakes)."""
+    return _load(data_dir / "wrong_layers.py")
+
+
+@pytest.fixture(scope="session")
+def example_mlp(examples_dir):
+    """The module examples/mlp.py (a correct C4 backprop)."""
+    return _load(examples_dir / "mlp.py")
