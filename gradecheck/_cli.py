@@ -113,6 +113,234 @@ def verify(target: str, max_examples: int, order: str) -> None:
     sys.exit(EXIT_FAILED)
 
 
+def _load_exercise(exercise_id: str) -> Any:
+    from gradecheck._exercises import load_exercise
+
+    try:
+        return load_exercise(exercise_id)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+
+
+@cli.command("exercises")
+def exercises_command() -> None:
+    """List the shipped exercises: id and title.
+
+    \b
+    Example:
+      gradecheck exercises
+    """
+    from gradecheck._exercises import exercise_ids
+
+    ids = exercise_ids()
+    width = max((len(i) for i in ids), default=2)
+    for exercise_id in ids:
+        exercise = _load_exercise(exercise_id)
+        click.echo(f"{exercise_id:<{width}}  {exercise.title}")
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the notebook (default: EXERCISE.ipynb in the current folder).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def template(exercise_id: str, output: str | None, force: bool) -> None:
+    """Write the student notebook (.ipynb) for EXERCISE.
+
+    The notebook holds the statement, the starter code and, in its metadata,
+    the exercise id, so that 'gradecheck check NOTEBOOK' knows what to check.
+
+    \b
+    Example:
+      gradecheck template twelve-weights -o twelve-weights.ipynb
+    """
+    from pathlib import Path
+
+    from gradecheck._submissions import write_template
+
+    exercise = _load_exercise(exercise_id)
+    path = Path(output or f"{exercise.id}.ipynb")
+    if path.exists() and not force:
+        raise _CannotRun(f"{path} already exists; choose another path with -o, or pass --force to overwrite it.")
+    try:
+        write_template(
+            path,
+            exercise=exercise.id,
+            version=exercise.version,
+            title=exercise.title,
+            statement=exercise.statement,
+            starter_code=exercise.starter_code,
+        )
+    except (GradecheckError, OSError) as error:
+        raise _CannotRun(str(error)) from None
+    click.echo(f"wrote {path} ({exercise.title}); check your work with: gradecheck check {path}")
+
+
+def _submission_files(paths: tuple[str, ...]) -> list[Any]:
+    from pathlib import Path
+
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+            if not found:
+                raise _CannotRun(f"folder {path} contains no .py or .ipynb submissions.")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise _CannotRun(f"no such file or folder: {path}")
+    return files
+
+
+def _result_name(path: Any, taken: set[str]) -> str:
+    name = path.stem
+    if name in taken:
+        name = f"{path.parent.name}__{path.stem}"
+    counter = 2
+    base = name
+    while name in taken:
+        name, counter = f"{base}-{counter}", counter + 1
+    taken.add(name)
+    return name + ".json"
+
+
+def _write_atomically(path: Any, text: str) -> None:
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder for one results JSON per submission (required for several submissions).")
+@click.option("--timeout", type=click.FloatRange(0.5, 3600), default=120.0, show_default=True,
+              help="Wall-clock seconds allowed for each submission.")
+def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeout: float) -> None:
+    """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
+
+    Each submission runs in its own sandboxed worker process; it never sees
+    the expected answers.  With one submission and no --out, the results
+    JSON (Gradescope format) goes to standard output.  The exit status is 0
+    when grading completed, whatever the scores, and 2 when it could not run.
+
+    \b
+    Examples:
+      gradecheck grade twelve-weights alice.ipynb
+      gradecheck grade twelve-weights submissions/ --out results/
+    """
+    import json
+    from pathlib import Path
+
+    from gradecheck._grading import grade_file
+    from gradecheck._sandbox import Limits
+
+    exercise = _load_exercise(exercise_id)
+    files = _submission_files(submissions)
+    limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
+    if out is None and len(files) > 1:
+        raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
+    try:
+        if out is None:
+            result = grade_file(exercise, files[0], limits=limits)
+            click.echo(json.dumps(result, indent=2))
+            return
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        taken: set[str] = set()
+        for path in files:
+            result = grade_file(exercise, path, limits=limits)
+            target = folder / _result_name(path, taken)
+            _write_atomically(target, json.dumps(result, indent=2))
+            click.echo(f"{path}: {result['score']:g} / {result['max_score']:g} -> {target}")
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(dir_okay=False))
+@click.option("--exercise", "exercise_id", default=None,
+              help="The exercise id (default: read from the notebook's metadata or a '# gradecheck: exercise=ID' line).")
+@click.option("--color/--no-color", default=None, help="Color the marks (default: when writing to a terminal).")
+def check(submission: str, exercise_id: str | None, color: bool | None) -> None:
+    """Self-check your SUBMISSION (.ipynb or .py) on the exercise's visible checks.
+
+    Runs the same checks, in the same sandbox, as the grader does on the
+    statement's given values, and prints a mark per item, the likely mistake
+    and a hint.  Exit status: 0 all visible checks pass, 1 some fail,
+    2 the check could not run.
+
+    \b
+    Example:
+      gradecheck check twelve-weights.ipynb
+    """
+    from pathlib import Path
+
+    from gradecheck._grading import grade_file
+    from gradecheck._reports import render_text
+    from gradecheck._submissions import read_submission
+
+    path = Path(submission)
+    if not path.is_file():
+        raise _CannotRun(f"no such file: {path}")
+    if exercise_id is None:
+        try:
+            exercise_id = read_submission(path).exercise
+        except GradecheckError as error:
+            raise _CannotRun(str(error)) from None
+        if exercise_id is None:
+            raise _CannotRun(
+                f"{path} does not say which exercise it is for: pass --exercise ID "
+                f"(see 'gradecheck exercises'), or start from 'gradecheck template ID'."
+            )
+    exercise = _load_exercise(exercise_id)
+    try:
+        result = grade_file(exercise, path, self_check=True)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(render_text(result, color=use_color))
+    if result["gradecheck"].get("error") and result["score"] == 0:
+        sys.exit(EXIT_FAILED)
+    if any(test["status"] == "failed" for test in result["tests"]):
+        sys.exit(EXIT_FAILED)
+
+
+@cli.command("audit-key")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("key", type=click.Path(dir_okay=False))
+def audit_key_command(exercise_id: str, key: str) -> None:
+    """Check an answer KEY (TOML or JSON, name -> value) against the reference.
+
+    Names are the exercise's item names (e.g. dE/dw7, or just w7). An entry
+    passes when it equals the reference value up to the rounding of the
+    digits it is written with; every other entry is listed with the right
+    value and how far off it is.  Exit status: 0 the key is correct,
+    1 it has errors, 2 the audit could not run.
+
+    \b
+    Example:
+      gradecheck audit-key three-two-two slide-key.toml
+    """
+    from gradecheck._audit import audit_key, load_key
+
+    exercise = _load_exercise(exercise_id)
+    try:
+        report = audit_key(exercise, load_key(key))
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+    click.echo(report.report())
+    if not report.ok:
+        sys.exit(EXIT_FAILED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status instead of exiting."""
     try:

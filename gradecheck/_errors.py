@@ -13,6 +13,7 @@ __all__ = [
     "GradientMismatchError",
     "LayerProtocolError",
     "LoadError",
+    "SubmissionError",
 ]
 
 
@@ -33,6 +34,13 @@ class LayerProtocolError(GradecheckError, TypeError):
 
 class LoadError(GradecheckError):
     """A file, module or name given on the command line could not be loaded."""
+
+
+class SubmissionError(GradecheckError):
+    """A submission file (.py or .ipynb) cannot be turned into Python source.
+
+    The message names the file, says what is wrong with it and what to do.
+    """
 
 
 class GradientMismatchError(GradecheckError, AssertionError):

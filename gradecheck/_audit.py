@@ -1,0 +1,167 @@
+"""Audit an answer key against the reference (``gradecheck audit-key``).
+
+A key maps names to numbers (TOML or JSON).  Names are the exercise's test
+names for its given values (``dE/dw7``, ``dL/dW[2,1]``, ``p1``), matched
+loosely: case, spaces and a leading ``dE/d`` / ``dL/d`` / ``d`` are ignored, so
+``w7`` finds ``dE/dw7``.  An entry is accepted when it agrees with the
+reference up to the rounding of the digits it is written with (1.5 units of
+its last decimal, see :func:`gradecheck._grading.rounding_atol`) or to a
+relative 1e-6; otherwise it is wrong, and the audit gives the right value and
+how far off the entry is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradecheck._errors import GradecheckError
+from gradecheck._exercises import Exercise
+from gradecheck._grading import element_names, rounding_atol
+from gradecheck._kinds import get_kind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["AuditEntry", "AuditReport", "AnswerKeyError", "audit_key", "load_key", "reference_values"]
+
+
+class AnswerKeyError(GradecheckError):
+    """The answer key cannot be read or does not fit the exercise."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    """One key entry: its name, the written value, the reference value and the verdict."""
+
+    name: str
+    written: float
+    reference: float
+    decimals: int
+    correct: bool
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.written - self.reference)
+
+    @property
+    def rel_error(self) -> float:
+        return self.abs_error / abs(self.reference) if self.reference != 0 else math.inf
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditReport:
+    """All entries of an audited key, plus names the key has that the exercise lacks and vice versa."""
+
+    exercise: str
+    entries: tuple[AuditEntry, ...]
+    unknown: tuple[str, ...]
+    not_in_key: tuple[str, ...]
+
+    @property
+    def wrong(self) -> tuple[AuditEntry, ...]:
+        return tuple(entry for entry in self.entries if not entry.correct)
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and not self.unknown
+
+    def report(self) -> str:
+        lines = [f"Answer key for {self.exercise}: {len(self.entries)} entries checked, {len(self.wrong)} wrong."]
+        if self.wrong:
+            width = max(len(e.name) for e in self.wrong)
+            lines.append(f"  {'entry':<{width}}  {'key':>12}  {'correct':>12}  {'off by':>10}  {'relative':>9}")
+            for e in self.wrong:
+                rel = f"{e.rel_error:.1%}" if math.isfinite(e.rel_error) else "inf"
+                lines.append(
+                    f"  {e.name:<{width}}  {_written(e):>12}  {e.reference:>12.6g}  {e.abs_error:>10.3g}  {rel:>9}"
+                )
+        if self.unknown:
+            lines.append(f"Unknown names (not graded items of {self.exercise}): {', '.join(self.unknown)}")
+        if self.not_in_key:
+            lines.append(f"Not in the key: {', '.join(self.not_in_key)}")
+        if self.ok:
+            lines.append("Every entry agrees with the reference up to the rounding of its written digits.")
+        return "\n".join(lines)
+
+
+def _written(entry: AuditEntry) -> str:
+    return f"{entry.written:.{entry.decimals}f}" if 0 <= entry.decimals <= 12 else repr(entry.written)
+
+
+def _normalize(name: str) -> str:
+    text = re.sub(r"\s+", "", name.strip().lower()).replace("∂", "d")
+    return re.sub(r"^d[el]?/d", "", text)
+
+
+def _decimals(value: Any) -> int:
+    exponent = decimal.Decimal(repr(float(value)) if isinstance(value, float) else str(value)).as_tuple().exponent
+    return max(0, -int(exponent)) if isinstance(exponent, int) else 0
+
+
+def load_key(path: str | Path) -> dict[str, Any]:
+    """Read a key file: TOML (``name = value``) or JSON (``{"name": value}``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise AnswerKeyError(f"cannot read the answer key {path}: {error.strerror}.") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as error:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise AnswerKeyError(f"{path} is not valid {kind}: {error}. Write one 'name = value' per line (TOML) or a JSON object.") from None
+    if not isinstance(data, dict):
+        raise AnswerKeyError(f"{path} should map names to numbers, found a {type(data).__name__}.")
+    return data
+
+
+def reference_values(exercise: Exercise) -> dict[str, float]:
+    """Test name -> reference value, for every scalar test on the exercise's given values."""
+    kind = get_kind(exercise.kind)
+    expected = kind.expected(kind.given_instance(exercise.given))
+    values: dict[str, float] = {}
+    for item in exercise.items:
+        if item.instance != "given":
+            continue
+        flat = np.concatenate([np.asarray(expected[key], dtype=np.float64).reshape(-1) for key in item.outputs])
+        if item.elements:
+            shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else flat.shape
+            for name, value in zip(element_names(item, shape), flat):
+                values[name] = float(value)
+        elif flat.size == 1:
+            values[item.name] = float(flat[0])
+    return values
+
+
+def audit_key(exercise: Exercise, key: dict[str, Any]) -> AuditReport:
+    """Check every entry of ``key`` against the reference values of ``exercise``."""
+    reference = reference_values(exercise)
+    by_normal: dict[str, str] = {}
+    for name in reference:
+        by_normal.setdefault(_normalize(name), name)
+    entries, unknown, seen = [], [], set()
+    for name, value in key.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise AnswerKeyError(f"key entry {name!r} should be a number, found {value!r}.")
+        target = name if name in reference else by_normal.get(_normalize(name))
+        if not target:
+            unknown.append(name)
+            continue
+        seen.add(target)
+        exact = reference[target]
+        places = _decimals(value)
+        tolerance = max(rounding_atol(places), 1e-9 + 1e-6 * abs(exact))
+        entries.append(AuditEntry(name, float(value), exact, places, abs(float(value) - exact) <= tolerance))
+    not_in_key = tuple(name for name in reference if name not in seen)
+    return AuditReport(exercise.id, tuple(entries), tuple(unknown), not_in_key)

@@ -1,0 +1,522 @@
+"""Grade one submission against one exercise -> a results dict (DESIGN.md C2).
+
+Grading is a function of the submission's source and the exercise: the
+submission runs in a sandboxed worker (:mod:`gradecheck._sandbox`) and only
+ever receives the inputs of the calls it must answer; expected values are
+computed here, by the JAX reference, and compared here.
+
+Items on the statement's given values are scored element by element where the
+spec says so; hidden items draw random instances with Hypothesis (seeded by
+exercise id, version and item name, so a regrade gives the same score) and
+report the shrunk counterexample without revealing expected values.  A
+backward output that is wrong but matches finite differences of the
+submission's own forward, while that forward is wrong, keeps its credit
+("credit carries forward").  A grader failure raises :class:`GradingError`:
+never silent credit.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+import time
+from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+
+from gradecheck import __version__
+from gradecheck._errors import GradecheckError, SubmissionError
+from gradecheck._exercises import Exercise, ItemSpec
+from gradecheck._kinds import ExerciseKind, get_kind
+from gradecheck._kinds._base import OutputError, as_output_array, format_value
+from gradecheck._mistakes import diagnose, mistake_info
+from gradecheck._sandbox import Limits, SandboxedSubmission, SubmissionFailure
+from gradecheck._submissions import read_submission
+
+__all__ = ["GradingError", "grade_file", "grade_source", "error_result", "rounding_atol", "forbidden_imports_in", "element_names"]
+
+#: Agreement needed between a backward output and finite differences of the
+#: submission's own forward for credit to carry forward.
+_CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL = 1e-4, 1e-6
+
+
+class GradingError(GradecheckError):
+    """The grader itself could not grade (a broken spec or a grader bug); no score is given."""
+
+
+def rounding_atol(decimals: int) -> float:
+    """Absolute tolerance for an answer written with ``decimals`` decimals.
+
+    1.5 units of the last written digit: rounding moves a value by at most half
+    a unit, truncation by less than one, and multiplying already-rounded
+    intermediate results (as hand computations do) by a little more.
+    """
+    return 1.5 * 10.0 ** (-decimals)
+
+
+def forbidden_imports_in(source: str, forbidden: Sequence[str]) -> list[str]:
+    """Top-level names of ``forbidden`` that ``source`` imports (statically, without running it)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    banned, found = set(forbidden), []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if called in ("__import__", "import_module") and isinstance(node.args[0].value, str):
+                names = [node.args[0].value]
+        for name in names:
+            top = name.partition(".")[0]
+            if top in banned and top not in found:
+                found.append(top)
+    return found
+
+
+def element_names(item: ItemSpec, shape: tuple[int, ...]) -> list[str]:
+    """The test names of an ``elements`` item whose output has ``shape``."""
+    count = int(np.prod(shape, dtype=np.int64))
+    if item.element_names is not None:
+        if len(item.element_names) != count:
+            raise GradingError(
+                f"item {item.name!r} lists {len(item.element_names)} element_names but its output has {count} elements."
+            )
+        return list(item.element_names)
+    if "{" in item.name:
+        return [item.name.format(i=k, i1=k + 1) for k in range(count)]
+    display = item.shape or shape
+    if int(np.prod(display, dtype=np.int64)) != count:
+        raise GradingError(f"item {item.name!r} has shape {display} but its output has {count} elements.")
+    if len(display) <= 1:
+        return [f"{item.name}[{k}]" for k in range(count)]
+    return [f"{item.name}[{','.join(str(int(i)) for i in np.unravel_index(k, display))}]" for k in range(count)]
+
+
+def _tolerance(item: ItemSpec) -> tuple[float, float]:
+    atol = item.atol if item.decimals is None else max(item.atol, rounding_atol(item.decimals))
+    return item.rtol, atol
+
+
+def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    finite = np.isfinite(got)
+    return finite & (np.abs(np.where(finite, got, 0.0) - expected) <= atol + rtol * np.abs(expected))
+
+
+def _seed_for(exercise: Exercise, item: ItemSpec) -> int:
+    digest = hashlib.sha256(f"{exercise.id}\0{exercise.version}\0{item.name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class _HiddenFailure(AssertionError):
+    pass
+
+
+class _Grader:
+    def __init__(self, exercise: Exercise, kind: ExerciseKind, submission: SandboxedSubmission) -> None:
+        self.exercise, self.kind, self.submission = exercise, kind, submission
+        self.evidence: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray]]] = []
+        self.tests: list[dict[str, Any]] = []
+
+    # -- given values ------------------------------------------------------------------
+
+    def grade_given(self, items: Sequence[ItemSpec]) -> None:
+        instance = self.kind.given_instance(self.exercise.given)
+        expected = self.kind.expected(instance)
+        keys = sorted({key for item in items for key in item.outputs})
+        got = self.kind.run(self.submission, instance, keys, expected)
+        carried = self._carry_forward(instance, got, expected, items)
+        self.evidence.append((instance, got, expected))
+        for item in items:
+            if item.elements:
+                self._element_tests(item, got, expected, carried)
+            else:
+                self._whole_test(item, got, expected, carried)
+
+    def _carry_forward(
+        self, instance: Mapping[str, Any], got: Mapping[str, Any], expected: Mapping[str, np.ndarray], items: Sequence[ItemSpec]
+    ) -> dict[str, np.ndarray]:
+        """Output key -> finite differences of the submission's own forward, where credit may carry forward."""
+        carried: dict[str, np.ndarray] = {}
+        wanted = {key for item in items if item.carry_forward for key in item.outputs}
+        for key in sorted(wanted):
+            derivative = self.kind.derivatives.get(key)
+            value = got.get(key)
+            if derivative is None or not isinstance(value, np.ndarray):
+                continue
+            forward = got.get(derivative.forward)
+            if forward is None:
+                forward = self.kind.run(self.submission, instance, [derivative.forward], expected).get(derivative.forward)
+            if not isinstance(forward, np.ndarray):
+                continue
+            if np.all(_close(forward, expected[derivative.forward], 1e-6, 1e-9)):
+                continue  # the forward is right: the reference already is the submission's own gradient
+            if np.all(_close(value, expected[key], 1e-6, 1e-9)):
+                continue
+            own = self._own_forward_gradient(instance, derivative, expected)
+            if own is not None:
+                carried[key] = own
+        return carried
+
+    def _own_forward_gradient(
+        self, instance: Mapping[str, Any], derivative: Any, expected: Mapping[str, np.ndarray]
+    ) -> np.ndarray | None:
+        entry = self.kind.entry_point_of(derivative.forward)
+        base = np.asarray(instance[derivative.wrt], dtype=np.float64)
+        flat = base.reshape(-1)
+        steps = 1e-6 * np.maximum(1.0, np.abs(flat))
+        cotangent = np.asarray(instance[derivative.cotangent], dtype=np.float64) if derivative.cotangent else 1.0
+        args_list = []
+        for k in range(flat.size):
+            for sign in (1.0, -1.0):
+                moved = flat.copy()
+                moved[k] += sign * steps[k]
+                args_list.append(self.kind.arguments(entry, {**instance, derivative.wrt: moved.reshape(base.shape)}))
+        try:
+            values = self.submission.call_many(entry.name, args_list, entry.kinds)
+            shape = expected[derivative.forward].shape
+            losses = []
+            for value in values:
+                parsed = self.kind.parse_return(entry, value, [derivative.forward], expected)[derivative.forward]
+                if not isinstance(parsed, np.ndarray):
+                    return None
+                losses.append(float(np.sum(cotangent * parsed.reshape(shape))))
+        except (SubmissionFailure, OutputError):
+            return None
+        pairs = np.array(losses).reshape(flat.size, 2)
+        return ((pairs[:, 0] - pairs[:, 1]) / (2 * steps)).reshape(base.shape)
+
+    def _element_tests(
+        self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
+    ) -> None:
+        rtol, atol = _tolerance(item)
+        expected_flat = np.concatenate([expected[key].reshape(-1) for key in item.outputs])
+        shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else expected_flat.shape
+        names = element_names(item, shape)
+        per_element = item.points / len(names)
+        offset = 0
+        for key in item.outputs:
+            value = got.get(key)
+            size = expected[key].size
+            for k in range(size):
+                name = names[offset + k]
+                exp = float(expected[key].reshape(-1)[k])
+                if not isinstance(value, np.ndarray):
+                    self._add(name, 0.0, per_element, str(value), item)
+                    continue
+                actual = float(value.reshape(-1)[k])
+                if _close(np.array(actual), np.array(exp), rtol, atol):
+                    self._add(name, per_element, per_element, f"{actual:.6g} is correct", item)
+                elif key in carried and _close(np.array(actual), np.array(carried[key].reshape(-1)[k]), _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL):
+                    self._add(
+                        name,
+                        per_element,
+                        per_element,
+                        f"expected {exp:.6g}, got {actual:.6g}; your value is the derivative of your own (wrong) "
+                        f"forward pass, so this backward rule keeps its credit",
+                        item,
+                    )
+                else:
+                    self._add(name, 0.0, per_element, f"expected {exp:.6g}, got {actual:.6g}", item)
+            offset += size
+
+    def _whole_test(
+        self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
+    ) -> None:
+        rtol, atol = _tolerance(item)
+        problems, carried_keys = [], []
+        for key in item.outputs:
+            value = got.get(key)
+            if not isinstance(value, np.ndarray):
+                problems.append(f"{key}: {value}")
+                continue
+            ok = _close(value, expected[key], rtol, atol)
+            if ok.all():
+                continue
+            if key in carried and np.all(_close(value, carried[key], _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL)):
+                carried_keys.append(key)
+                continue
+            wrong = np.flatnonzero(~ok.reshape(-1))
+            lines = [f"{key}: {wrong.size} of {ok.size} element(s) wrong"]
+            for k in wrong[:6]:
+                index = ",".join(str(int(i)) for i in np.unravel_index(k, ok.shape)) if ok.ndim else ""
+                label = f"{key}[{index}]" if ok.ndim else key
+                lines.append(f"  {label}: expected {expected[key].reshape(-1)[k]:.6g}, got {value.reshape(-1)[k]:.6g}")
+            problems.append("\n".join(lines))
+        if problems:
+            self._add(item.name, 0.0, item.points, "\n".join(problems), item)
+        elif carried_keys:
+            self._add(
+                item.name,
+                item.points,
+                item.points,
+                f"{', '.join(carried_keys)} match the derivative of your own (wrong) forward pass: credit carried forward",
+                item,
+            )
+        else:
+            self._add(item.name, item.points, item.points, "correct", item)
+
+    # -- hidden instances ------------------------------------------------------------------
+
+    def grade_hidden(self, item: ItemSpec) -> None:
+        strategy = self.kind.instance_strategy(self.exercise.settings)
+        failures: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str]] = []
+        count = {"examples": 0, "first_failure": 0}
+        rtol, atol = _tolerance(item)
+
+        def check(instance: Mapping[str, Any]) -> None:
+            count["examples"] += 1
+            expected = self.kind.expected(instance)
+            got = self.kind.run(self.submission, instance, item.outputs, expected)
+            problems = []
+            for key in item.outputs:
+                value = got.get(key)
+                if not isinstance(value, np.ndarray):
+                    problems.append(f"{key}: {value}")
+                    continue
+                ok = _close(value, expected[key], rtol, atol)
+                if not ok.all():
+                    wrong = np.flatnonzero(~ok.reshape(-1))
+                    where = ", ".join(
+                        (f"[{','.join(str(int(i)) for i in np.unravel_index(k, ok.shape))}]" if ok.ndim else "(scalar)")
+                        for k in wrong[:8]
+                    )
+                    more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
+                    problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
+            if problems:
+                if not failures:
+                    count["first_failure"] = count["examples"]
+                failures.append((instance, got, expected, "\n".join(problems)))
+                raise _HiddenFailure()
+
+        runner = settings(
+            database=None,
+            derandomize=False,
+            max_examples=item.examples,
+            deadline=None,
+            verbosity=Verbosity.quiet,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            report_multiple_bugs=False,
+            print_blob=False,
+            suppress_health_check=list(HealthCheck),
+        )(seed(_seed_for(self.exercise, item))(given(strategy)(check)))
+        try:
+            runner()
+        except _HiddenFailure:
+            instance, got, expected, problems = failures[-1]
+            self.evidence.append((instance, got, expected))
+            message = (
+                f"Wrong on a random instance (first failure at example {count['first_failure']} of up to "
+                f"{item.examples}). Smallest failing instance found:\n"
+                + _indent(self.kind.describe(instance))
+                + "\n"
+                + problems
+            )
+            self._add(item.name, 0.0, item.points, message, item)
+            return
+        self._add(item.name, item.points, item.points, f"correct on {count['examples']} random instances", item)
+
+    # -- results ----------------------------------------------------------------------------
+
+    def _add(self, name: str, score: float, max_score: float, output: str, item: ItemSpec) -> None:
+        if score < max_score and item.hint:
+            output = f"{output}\nHint: {item.hint}"
+        self.tests.append(
+            {
+                "name": name,
+                "score": round(score, 6),
+                "max_score": round(max_score, 6),
+                "status": "passed" if score >= max_score else "failed",
+                "output": output,
+                "visibility": item.visibility,
+            }
+        )
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def _zero_tests(items: Sequence[ItemSpec], reason: str, kind: ExerciseKind, exercise: Exercise) -> list[dict[str, Any]]:
+    tests = []
+    for item in items:
+        names = [item.name]
+        if item.elements and item.instance == "given":
+            expected = kind.expected(kind.given_instance(exercise.given))
+            flat = np.concatenate([expected[key].reshape(-1) for key in item.outputs])
+            shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else flat.shape
+            names = element_names(item, shape)
+        for name in names:
+            tests.append(
+                {
+                    "name": name,
+                    "score": 0.0,
+                    "max_score": round(item.points / len(names), 6),
+                    "status": "failed",
+                    "output": reason,
+                    "visibility": item.visibility,
+                }
+            )
+    return tests
+
+
+def grade_source(
+    exercise: Exercise,
+    source: str,
+    filename: str = "submission.py",
+    *,
+    limits: Limits | None = None,
+    self_check: bool = False,
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Grade a submission's Python source; returns the C2 results dict.
+
+    Args:
+        exercise: the loaded exercise.
+        source: the submission's Python source (a notebook's code cells, joined).
+        filename: shown in messages.
+        limits: sandbox limits for the worker process.
+        self_check: run only the items a learner's self-check runs.
+        notes: notes from reading the submission (e.g. removed magics), passed through.
+
+    Raises:
+        GradingError: the grader could not grade (broken spec, grader bug).
+    """
+    started = time.monotonic()
+    try:
+        kind = get_kind(exercise.kind)
+    except GradecheckError as error:
+        raise GradingError(f"exercise {exercise.id!r}: {error}") from None
+    items = [item for item in exercise.items if item.self_check or not self_check]
+    error: str | None = None
+    mistakes: list[str] = []
+    try:
+        with SandboxedSubmission(source, filename, exercise.forbidden_imports, limits) as submission:
+            banned = forbidden_imports_in(source, exercise.forbidden_imports) or submission.forbidden_attempts
+            if banned:
+                error = (
+                    f"{filename} imports {', '.join(banned)}, which this exercise forbids: the point is to write the "
+                    f"backward pass by hand with numpy. No credit is given for code that uses them."
+                )
+                tests = _zero_tests(items, error, kind, exercise)
+            elif submission.load_error is not None:
+                error = f"Could not load {filename}: {submission.load_error}"
+                if submission.load_error.details:
+                    error += "\n" + submission.load_error.details.rstrip()
+                tests = _zero_tests(items, error, kind, exercise)
+            else:
+                grader = _Grader(exercise, kind, submission)
+                given_items = [item for item in items if item.instance == "given"]
+                if given_items:
+                    grader.grade_given(given_items)
+                for item in items:
+                    if item.instance == "hidden":
+                        grader.grade_hidden(item)
+                tests = grader.tests
+                if any(test["status"] == "failed" for test in tests):
+                    mistakes = diagnose(kind, grader.evidence)
+            printed = submission.output_tail(1000)
+    except GradecheckError:
+        raise
+    except Exception as bug:  # fail closed: a grader crash is an error, never credit
+        raise GradingError(f"the grader failed on exercise {exercise.id!r}: {type(bug).__name__}: {bug}") from bug
+    diagnosis = [
+        {"mistake": m, "title": info.title, "explanation": info.explanation, "hint": info.hint}
+        for m in mistakes
+        for info in [mistake_info(kind, m)]
+    ]
+    if diagnosis:
+        label = diagnosis[0]["title"].lower()
+        for test in tests:
+            if test["status"] == "failed" and test["visibility"] == "visible":
+                if "\n" in test["output"]:
+                    test["output"] += f"\nLikely mistake: {diagnosis[0]['title']}."
+                else:
+                    test["output"] += f": looks like {label}"
+    score = round(sum(test["score"] for test in tests), 6)
+    max_score = round(sum(item.points for item in items), 6)
+    summary = [f"{exercise.title}: {_points(score)} / {_points(max_score)} points."]
+    if error:
+        summary.append(error)
+    for entry in diagnosis:
+        summary.append(f"Likely mistake: {entry['title']}. {entry['explanation']} Hint: {entry['hint']}")
+    if printed.strip() and not self_check:
+        summary.append("The submission printed (last lines):\n" + printed.rstrip())
+    summary.extend(notes)
+    return {
+        "score": score,
+        "max_score": max_score,
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": "\n".join(summary),
+        "tests": tests,
+        "gradecheck": {
+            "exercise": exercise.id,
+            "version": exercise.version,
+            "title": exercise.title,
+            "gradecheck_version": __version__,
+            "mistakes": mistakes,
+            "diagnosis": diagnosis,
+            "error": error,
+            "notes": list(notes),
+        },
+    }
+
+
+def error_result(exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0) -> dict[str, Any]:
+    """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...)."""
+    items = [item for item in exercise.items if item.self_check or not self_check]
+    kind = get_kind(exercise.kind)
+    tests = _zero_tests(items, message, kind, exercise)
+    return {
+        "score": 0.0,
+        "max_score": round(sum(item.points for item in items), 6),
+        "execution_time": round(execution_time, 3),
+        "output": f"{exercise.title}: 0 / {_points(round(sum(item.points for item in items), 6))} points.\n{message}",
+        "tests": tests,
+        "gradecheck": {
+            "exercise": exercise.id,
+            "version": exercise.version,
+            "title": exercise.title,
+            "gradecheck_version": __version__,
+            "mistakes": [],
+            "diagnosis": [],
+            "error": message,
+            "notes": [],
+        },
+    }
+
+
+def grade_file(
+    exercise: Exercise, path: str | Path, *, limits: Limits | None = None, self_check: bool = False
+) -> dict[str, Any]:
+    """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_source`).
+
+    An unreadable submission (invalid notebook, wrong file type, bad encoding)
+    gets a result with no credit and the reason, not an exception.
+    """
+    started = time.monotonic()
+    path = Path(path)
+    try:
+        submission = read_submission(path)
+    except (SubmissionError, OSError) as error:
+        text = str(error) if isinstance(error, SubmissionError) else f"could not read {path.name}: {error.strerror}"
+        return error_result(exercise, text, self_check=self_check, execution_time=time.monotonic() - started)
+    notes = list(submission.notes)
+    if submission.exercise is not None and submission.exercise != exercise.id:
+        notes.append(
+            f"Note: {path.name} was written for exercise {submission.exercise!r} but is graded as {exercise.id!r}."
+        )
+    return grade_source(exercise, submission.source, path.name, limits=limits, self_check=self_check, notes=notes)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}" if math.isfinite(value) else str(value)

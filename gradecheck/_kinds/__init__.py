@@ -1,0 +1,36 @@
+"""Exercise kinds: trusted code that knows how to grade one family of exercises.
+
+An exercise spec (TOML) names its kind; :func:`get_kind` imports
+``gradecheck._kinds.<kind>`` and returns its ``KIND`` object (an
+:class:`~gradecheck._kinds._base.ExerciseKind`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+from gradecheck._errors import GradecheckError
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind
+
+__all__ = ["Derivative", "EntryPoint", "ExerciseKind", "get_kind"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def get_kind(name: str) -> ExerciseKind:
+    """The exercise kind called ``name`` (e.g. ``"twelve_weights"``)."""
+    if not _NAME.match(name):
+        raise GradecheckError(f"kind {name!r} is not a valid kind name (lowercase letters, digits, underscores).")
+    try:
+        module = importlib.import_module(f"gradecheck._kinds.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"gradecheck._kinds.{name}":
+            raise
+        raise GradecheckError(
+            f"unknown exercise kind {name!r}: expected the name of a module in gradecheck/_kinds/."
+        ) from None
+    kind = getattr(module, "KIND", None)
+    if not isinstance(kind, ExerciseKind):
+        raise GradecheckError(f"gradecheck._kinds.{name} defines no KIND (an ExerciseKind instance).")
+    return kind

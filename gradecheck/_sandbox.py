@@ -1,0 +1,336 @@
+"""Run untrusted submission code in a separate, limited worker process.
+
+The grader never imports a submission.  :class:`SandboxedSubmission` starts
+``_worker_main.py`` as a separate Python process in a fresh temporary folder,
+with a scrubbed environment, resource limits and its own process group, and
+talks to it in JSON lines (see that file).  Whatever the submission does
+(raises, exits, loops, allocates, prints), a call returns a value or raises
+:class:`SubmissionFailure` with a message for the learner; the grader goes on.
+
+What is enforced (POSIX): wall time per call and per submission (the whole
+process group is killed), CPU time, address-space size, size of files written,
+size of each response.  The worker's folder is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["Limits", "SandboxedSubmission", "SubmissionFailure", "WORKER_SCRIPT"]
+
+WORKER_SCRIPT = Path(__file__).with_name("_worker_main.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's worker process.
+
+    Attributes:
+        call_timeout: wall seconds for one request (loading counts as one).
+        total_timeout: wall seconds for the whole submission, all requests.
+        memory_bytes: address-space limit of the worker (``RLIMIT_AS``).
+        cpu_seconds: CPU-time limit of the worker (``RLIMIT_CPU``).
+        file_bytes: largest file the worker may write (``RLIMIT_FSIZE``).
+        response_bytes: largest JSON response accepted from the worker.
+        max_restarts: how many times a crashed worker is restarted before
+            every further call fails at once.
+    """
+
+    call_timeout: float = 10.0
+    total_timeout: float = 120.0
+    memory_bytes: int = 2 * 1024**3
+    cpu_seconds: int = 120
+    file_bytes: int = 16 * 1024**2
+    response_bytes: int = 4 * 1024**2
+    max_restarts: int = 3
+
+
+class SubmissionFailure(Exception):
+    """The submission's code failed: an exception, a crash, a timeout, a bad value.
+
+    ``str(error)`` is a message for the learner.  ``kind`` is one of
+    ``"exception"``, ``"timeout"``, ``"crash"``, ``"too-large"``, ``"protocol"``.
+    """
+
+    def __init__(self, message: str, kind: str = "exception", details: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.details = details
+
+
+def _scrubbed_environment(home: str) -> dict[str, str]:
+    keep = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if key in os.environ}
+    return {
+        **keep,
+        "HOME": home,
+        "TMPDIR": home,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _rlimits(limits: Limits) -> dict[str, int]:
+    """The resource limits the worker applies to itself before loading the submission.
+
+    (Applied by the worker rather than in a ``preexec_fn``: forking a process
+    that runs JAX threads is unsafe, and spawning without one is faster.)
+    """
+    return {
+        "RLIMIT_AS": limits.memory_bytes,
+        "RLIMIT_CPU": limits.cpu_seconds,
+        "RLIMIT_FSIZE": limits.file_bytes,
+        "RLIMIT_CORE": 0,
+    }
+
+
+class SandboxedSubmission:
+    """One submission, loaded in a worker process; call its functions by name.
+
+    Args:
+        source: the submission's Python source.
+        filename: shown in messages (e.g. ``"alice.ipynb"``).
+        forbidden_imports: top-level packages the submission may not import.
+        limits: resource limits (defaults: :class:`Limits`).
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        filename: str = "submission.py",
+        forbidden_imports: Sequence[str] = (),
+        limits: Limits | None = None,
+    ) -> None:
+        self.source = source
+        self.filename = filename
+        self.forbidden_imports = tuple(forbidden_imports)
+        self.limits = limits or Limits()
+        self.names: dict[str, str] = {}
+        self.forbidden_attempts: list[str] = []
+        self.load_error: SubmissionFailure | None = None
+        self.restarts = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._folder: str | None = None
+        self._buffer = b""
+        self._started = time.monotonic()
+        self._fatal: SubmissionFailure | None = None
+        self._start()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
+        self._buffer = b""
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "output.txt", json.dumps(_rlimits(self.limits))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self._folder,
+            env=_scrubbed_environment(self._folder),
+            start_new_session=True,
+        )
+        try:
+            response = self._request(
+                {"op": "load", "source": self.source, "filename": self.filename, "forbidden": list(self.forbidden_imports)},
+                what="loading the submission",
+            )
+        except SubmissionFailure as failure:
+            self.load_error = failure
+            return
+        self.names = dict(response.get("names", {}))
+        self.forbidden_attempts = list(response.get("forbidden_attempts", []))
+
+    def close(self) -> None:
+        """Kill the worker's process group and delete its folder."""
+        process, self._process = self._process, None
+        if process is not None:
+            self._kill(process)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __enter__(self) -> SandboxedSubmission:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[bytes]) -> None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        process.wait()
+
+    def output_tail(self, limit: int = 2000) -> str:
+        """The last ``limit`` characters the submission printed (stdout and stderr)."""
+        if self._folder is None:
+            return ""
+        path = Path(self._folder, "output.txt")
+        try:
+            with path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - limit))
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- requests ----------------------------------------------------------------
+
+    def _remaining(self) -> float:
+        return self.limits.total_timeout - (time.monotonic() - self._started)
+
+    def _died(self, what: str) -> SubmissionFailure:
+        process = self._process
+        assert process is not None
+        code = process.wait()
+        if code < 0:
+            name = signal.Signals(-code).name
+            reason = {
+                "SIGXCPU": f"it used more than {self.limits.cpu_seconds} s of CPU time",
+                "SIGXFSZ": f"it wrote a file larger than {self.limits.file_bytes} bytes",
+                "SIGKILL": "it was killed (out of memory?)",
+                "SIGSEGV": "it crashed (segmentation fault)",
+            }.get(name, f"it was killed by {name}")
+            message = f"The submission's process died while {what}: {reason}."
+        else:
+            message = f"The submission's process exited (status {code}) while {what}; do not call exit() or os._exit()."
+        hint = ""
+        if "memory" in message or code in (-signal.SIGKILL,):
+            hint = f" The memory limit is {self.limits.memory_bytes // 1024**2} MiB."
+        return SubmissionFailure(message + hint, "crash")
+
+    def _request(self, message: dict[str, Any], what: str) -> dict[str, Any]:
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
+            raise SubmissionFailure("The submission's worker is not running.", "crash")
+        timeout = min(self.limits.call_timeout, self._remaining())
+        if timeout <= 0:
+            raise SubmissionFailure(
+                f"The submission used up its total time ({self.limits.total_timeout:g} s).", "timeout"
+            )
+        try:
+            process.stdin.write(json.dumps(message).encode() + b"\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._died(what) from None
+        deadline = time.monotonic() + timeout
+        fd = process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._kill(process)
+                self._process = None
+                raise SubmissionFailure(
+                    f"Timed out after {timeout:g} s while {what}: is there an endless loop, or very slow code?",
+                    "timeout",
+                )
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise self._died(what)
+            self._buffer += chunk
+            if len(self._buffer) > self.limits.response_bytes + 1024:
+                self._kill(process)
+                self._process = None
+                raise SubmissionFailure(
+                    f"The submission returned too much data while {what} (over {self.limits.response_bytes} bytes).",
+                    "too-large",
+                )
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            response = json.loads(line)
+        except ValueError:
+            raise SubmissionFailure(f"The worker sent an unreadable response while {what}.", "protocol") from None
+        if not isinstance(response, dict):
+            raise SubmissionFailure(f"The worker sent an unreadable response while {what}.", "protocol")
+        if not response.get("ok"):
+            error = response.get("error") or {}
+            kind = str(error.get("type", "Error"))
+            text = str(error.get("message", ""))
+            if kind == "MemoryError":
+                text += f" (it ran out of memory: the limit is {self.limits.memory_bytes // 1024**2} MiB)"
+            raise SubmissionFailure(f"{kind} while {what}: {text}", "exception", str(error.get("traceback", "")))
+        return response
+
+    def _ensure_running(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
+        if self._process is None or self._process.poll() is not None:
+            if self.restarts >= self.limits.max_restarts:
+                self._fatal = SubmissionFailure(
+                    f"The submission's process failed {self.restarts + 1} times; no more calls were made.", "crash"
+                )
+                raise self._fatal
+            self.restarts += 1
+            if self._process is not None:
+                self._kill(self._process)
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+            self._start()
+            if self.load_error is not None:
+                raise self.load_error
+
+    def _checked(self, message: dict[str, Any], what: str) -> dict[str, Any]:
+        if self.load_error is not None:
+            raise self.load_error
+        self._ensure_running()
+        try:
+            return self._request(message, what)
+        except SubmissionFailure as failure:
+            if failure.kind == "timeout" and self._remaining() <= 0:
+                self._fatal = failure
+            raise
+
+    def call(self, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
+        """Call the submission's function ``name``; returns the JSON-decoded value."""
+        message = {"op": "call", "name": name, "args": list(args), "kinds": list(kinds) if kinds else None}
+        return self._checked(message, f"calling {name}()")["value"]
+
+    def call_many(self, name: str, args_list: Sequence[Sequence[Any]], kinds: Sequence[str] | None = None) -> list[Any]:
+        """Call ``name`` once per argument list, in one round trip."""
+        message = {"op": "call_many", "name": name, "args_list": [list(a) for a in args_list], "kinds": kinds}
+        return list(self._checked(message, f"calling {name}() repeatedly")["values"])
+
+    def new(self, name: str, args: Sequence[Any] = ()) -> int:
+        """Instantiate the submission's class (or call its factory) ``name``; returns a handle."""
+        return int(self._checked({"op": "new", "name": name, "args": list(args)}, f"creating {name}")["handle"])
+
+    def method(self, handle: int, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
+        """Call method ``name`` of the object behind ``handle``."""
+        message = {"op": "method", "handle": handle, "name": name, "args": list(args), "kinds": kinds}
+        return self._checked(message, f"calling .{name}()")["value"]
+
+    def attr(self, handle: int, name: str) -> tuple[bool, Any]:
+        """``(present, value)`` of attribute ``name`` of the object behind ``handle``."""
+        response = self._checked({"op": "attr", "handle": handle, "name": name}, f"reading .{name}")
+        return (not response.get("missing", False), response.get("value"))
+
+    def set_item(self, handle: int, attr: str, key: str, value: Any) -> None:
+        """``obj.<attr>[key] = value`` (in place when shapes match)."""
+        self._checked({"op": "set_item", "handle": handle, "attr": attr, "key": key, "value": value}, f"setting {attr}[{key!r}]")

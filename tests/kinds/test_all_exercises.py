@@ -1,0 +1,77 @@
+"""Every shipped exercise: the spec loads, the reference gets full marks, each
+known-wrong variant loses marks and is diagnosed, grading is deterministic, and
+every derivative output agrees with finite differences of its forward output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import gradecheck
+from gradecheck._exercises import exercise_ids, load_exercise
+from gradecheck._kinds import get_kind
+
+REFERENCE_DIR = Path(gradecheck.__file__).parent / "reference"
+EXERCISES = exercise_ids()
+WITH_DERIVATIVES = [e for e in EXERCISES if get_kind(load_exercise(e).kind).derivatives]
+MISTAKE_FILES = sorted(REFERENCE_DIR.glob("mistakes/*/*.py"))
+
+
+def _without_timing(result: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in result.items() if key != "execution_time"}
+
+
+def test_the_seed_exercises_ship() -> None:
+    assert "twelve-weights" in EXERCISES
+    for exercise_id in EXERCISES:
+        assert (REFERENCE_DIR / f"{exercise_id}.py").is_file(), f"{exercise_id} has no reference solution"
+        assert list((REFERENCE_DIR / "mistakes" / exercise_id).glob("*.py")), f"{exercise_id} has no known-wrong variant"
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_reference_solution_gets_full_marks(grade: Any, exercise_id: str) -> None:
+    result = grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    failed = [(t["name"], t["output"]) for t in result["tests"] if t["status"] != "passed"]
+    assert failed == []
+    assert result["score"] == result["max_score"] > 0
+    assert result["gradecheck"]["error"] is None
+
+
+@pytest.mark.parametrize("path", MISTAKE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_known_wrong_variant_loses_marks_and_is_diagnosed(grade: Any, path: Path) -> None:
+    result = grade(path.parent.name, path)
+    assert result["score"] < result["max_score"]
+    assert path.stem in result["gradecheck"]["mistakes"], result["output"]
+    titles = [entry["title"] for entry in result["gradecheck"]["diagnosis"]]
+    assert titles and all(title in result["output"] for title in titles)
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_grading_twice_gives_identical_results(grade: Any, exercise_id: str) -> None:
+    wrong = sorted((REFERENCE_DIR / "mistakes" / exercise_id).glob("*.py"))[0]
+    assert _without_timing(grade(exercise_id, wrong)) == _without_timing(grade(exercise_id, wrong))
+
+
+@pytest.mark.parametrize("exercise_id", WITH_DERIVATIVES)
+def test_derivative_outputs_match_finite_differences_of_the_forward(exercise_id: str) -> None:
+    exercise = load_exercise(exercise_id)
+    kind = get_kind(exercise.kind)
+    instance = kind.given_instance(exercise.given)
+    expected = kind.expected(instance)
+    for key, derivative in kind.derivatives.items():
+        base = np.asarray(instance[derivative.wrt], dtype=np.float64)
+        cotangent = np.asarray(instance[derivative.cotangent]) if derivative.cotangent else 1.0
+        numeric = np.zeros(base.size)
+        for k in range(base.size):
+            step = 1e-6 * max(1.0, abs(base.reshape(-1)[k]))
+            values = []
+            for sign in (1.0, -1.0):
+                moved = base.reshape(-1).copy()
+                moved[k] += sign * step
+                out = kind.expected({**instance, derivative.wrt: moved.reshape(base.shape)})[derivative.forward]
+                values.append(float(np.sum(cotangent * out)))
+            numeric[k] = (values[0] - values[1]) / (2 * step)
+        np.testing.assert_allclose(np.asarray(expected[key]).reshape(-1), numeric, rtol=1e-6, atol=1e-8, err_msg=key)

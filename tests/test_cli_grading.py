@@ -1,0 +1,112 @@
+"""The command line for exercises (C1): exercises, template, grade, check, audit-key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import gradecheck
+from gradecheck._audit import reference_values
+from gradecheck._cli import main
+from gradecheck._exercises import exercise_ids, load_exercise
+
+REFERENCE_DIR = Path(gradecheck.__file__).parent / "reference"
+CORRECT = REFERENCE_DIR / "twelve-weights.py"
+WRONG = REFERENCE_DIR / "mistakes" / "twelve-weights" / "missing-activation-derivative.py"
+
+
+def test_exercises_lists_every_id_with_its_title(capsys) -> None:
+    assert main(["exercises"]) == 0
+    out = capsys.readouterr().out
+    for exercise_id in exercise_ids():
+        assert exercise_id in out and load_exercise(exercise_id).title in out
+
+
+def test_template_writes_a_notebook_that_check_recognises(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "tw.ipynb"
+    assert main(["template", "twelve-weights", "-o", str(path)]) == 0
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata["gradecheck"]["exercise"] == "twelve-weights"
+    assert any("def backward" in cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert main(["template", "twelve-weights", "-o", str(path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["check", str(path)]) == 1  # the starter raises NotImplementedError
+    assert "NotImplementedError" in capsys.readouterr().out
+
+
+def test_check_passes_a_correct_notebook(tmp_path: Path, capsys) -> None:
+    notebook = nbformat.v4.new_notebook(metadata={"gradecheck": {"exercise": "twelve-weights", "version": "1"}})
+    notebook.cells = [nbformat.v4.new_code_cell(CORRECT.read_text())]
+    path = tmp_path / "done.ipynb"
+    nbformat.write(notebook, path)
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "10 / 10" in out and "✗" not in out
+
+
+def test_check_explains_a_wrong_submission(capsys) -> None:
+    assert main(["check", str(WRONG), "--exercise", "twelve-weights"]) == 1
+    out = capsys.readouterr().out
+    assert "Activation derivative missing" in out and "Hint" in out
+
+
+def test_check_without_an_exercise_id_cannot_run(capsys) -> None:
+    assert main(["check", str(CORRECT)]) == 2
+    assert "--exercise" in capsys.readouterr().err
+
+
+def test_grade_one_submission_prints_json(capsys) -> None:
+    assert main(["grade", "twelve-weights", str(WRONG)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["max_score"] == 15 and result["score"] < 15
+    assert result["gradecheck"]["mistakes"][0] == "missing-activation-derivative"
+
+
+def test_grade_a_folder_writes_one_result_per_submission(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "alice.py").write_text(CORRECT.read_text())
+    (folder / "bob.py").write_text(WRONG.read_text())
+    (folder / "carol.ipynb").write_text("not a notebook")
+    out = tmp_path / "results"
+    assert main(["grade", "twelve-weights", str(folder), "--out", str(out)]) == 0
+    results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+    assert set(results) == {"alice", "bob", "carol"}
+    assert results["alice"]["score"] == 15 and results["bob"]["score"] < 15
+    assert results["carol"]["score"] == 0 and "not a valid notebook" in results["carol"]["gradecheck"]["error"]
+
+
+def test_grade_refuses_several_submissions_without_out_and_unknown_exercises(tmp_path: Path, capsys) -> None:
+    assert main(["grade", "twelve-weights", str(CORRECT), str(WRONG)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["grade", "no-such-exercise", str(CORRECT)]) == 2
+    assert "unknown exercise" in capsys.readouterr().err
+
+
+def test_audit_key_accepts_a_rounded_key_and_flags_a_wrong_entry(tmp_path: Path, capsys) -> None:
+    values = reference_values(load_exercise("twelve-weights"))
+    key = {name: round(value, 4) for name, value in values.items()}
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(key))
+    assert main(["audit-key", "twelve-weights", str(path)]) == 0
+    key["dL/dW[2,1]"] = 0.0505
+    path.write_text(json.dumps(key))
+    assert main(["audit-key", "twelve-weights", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "dL/dW[2,1]" in out and "0.201942" in out and "1 wrong" in out
+
+
+def test_audit_key_reports_unreadable_keys(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "key.toml"
+    path.write_text("w1 = = 3")
+    assert main(["audit-key", "twelve-weights", str(path)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["exercises", "template", "grade", "check", "audit-key"])
+def test_every_command_has_help_with_an_example(command: str, capsys) -> None:
+    assert main([command, "--help"]) == 0
+    assert "Example" in capsys.readouterr().out

@@ -1,0 +1,225 @@
+"""The grading engine, on the twelve-weights exercise (DESIGN.md C2, C3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pytest
+
+from gradecheck._exercises import load_exercise
+from gradecheck._grading import GradingError, element_names, forbidden_imports_in, grade_file, grade_source, rounding_atol
+from gradecheck._kinds import get_kind
+from gradecheck._sandbox import Limits
+
+EXERCISE = load_exercise("twelve-weights")
+HIDDEN = "hidden: random weights, inputs, biases and upstream gradients"
+
+LISTS_SOLUTION = '''
+import math
+
+def forward(weights, inputs, biases):
+    return [1 / (1 + math.exp(-(sum(weights[4 * i + j] * inputs[j] for j in range(4)) + biases[i]))) for i in range(3)]
+
+def backward(weights, inputs, biases, upstream):
+    a = forward(weights, inputs, biases)
+    d_z = [upstream[i] * a[i] * (1 - a[i]) for i in range(3)]
+    return ([d_z[i] * inputs[j] for i in range(3) for j in range(4)], d_z,
+            [sum(weights[4 * i + j] * d_z[i] for i in range(3)) for j in range(4)])
+'''
+
+TANH_FORWARD = '''
+import numpy as np
+
+def forward(weights, inputs, biases):
+    return np.tanh(np.reshape(weights, (3, 4)) @ inputs + biases)
+
+def backward(weights, inputs, biases, upstream):
+    W = np.reshape(weights, (3, 4))
+    a = forward(weights, inputs, biases)
+    d_z = upstream * (1 - a ** 2)
+    return np.outer(d_z, inputs).ravel(), d_z, W.T @ d_z
+'''
+
+
+def grade(source: str, **options: Any) -> dict[str, Any]:
+    return grade_source(EXERCISE, source, "submission.py", **options)
+
+
+def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {test["name"]: test for test in result["tests"]}
+
+
+def reference_source() -> str:
+    return (Path(EXERCISE.directory).parents[1] / "reference" / "twelve-weights.py").read_text()
+
+
+def test_results_follow_the_gradescope_format() -> None:
+    result = grade(reference_source())
+    assert set(result) == {"score", "max_score", "execution_time", "output", "tests", "gradecheck"}
+    for test in result["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+    assert result["gradecheck"]["exercise"] == "twelve-weights"
+    assert result["score"] == result["max_score"] == EXERCISE.max_score
+    json.dumps(result, allow_nan=False)
+
+
+def test_each_weight_gradient_is_an_item_named_like_the_design_sample() -> None:
+    tests = by_name(grade(reference_source()))
+    names = [f"dL/dW[{i},{j}]" for i in range(3) for j in range(4)]
+    assert all(name in tests for name in names)
+    assert sum(tests[name]["max_score"] for name in names) == pytest.approx(6.0)
+
+
+def test_plain_python_lists_get_full_marks() -> None:
+    result = grade(LISTS_SOLUTION)
+    assert result["score"] == result["max_score"]
+
+
+def test_ignoring_upstream_passes_the_given_values_but_fails_hidden_items() -> None:
+    source = LISTS_SOLUTION.replace("upstream[i] * a[i]", "a[i]")
+    tests = by_name(grade(source))
+    hidden = tests.pop(HIDDEN)
+    assert all(test["status"] == "passed" for test in tests.values())
+    assert hidden["status"] == "failed" and hidden["score"] == 0
+    assert "upstream" in hidden["output"]
+
+
+def test_hidden_failures_show_the_instance_but_never_expected_values() -> None:
+    source = LISTS_SOLUTION.replace("upstream[i] * a[i]", "a[i]")
+    output = by_name(grade(source))[HIDDEN]["output"]
+    assert "Smallest failing instance" in output and "upstream = " in output
+    assert "expected" not in output.lower()
+
+
+def test_a_wrong_element_costs_only_that_element() -> None:
+    source = reference_source().replace("return d_weights, d_z, W.T @ d_z", "d_weights[9] += 0.1\n    return d_weights, d_z, W.T @ d_z")
+    result = grade(source)
+    failed = [t["name"] for t in result["tests"] if t["status"] == "failed"]
+    assert failed == ["dL/dW[2,1]", HIDDEN]
+    assert result["score"] == pytest.approx(EXERCISE.max_score - 0.5 - 5)
+    assert "expected 0.201942, got 0.301942" in by_name(result)["dL/dW[2,1]"]["output"]
+
+
+def test_credit_carries_forward_past_a_wrong_forward() -> None:
+    tests = by_name(grade(TANH_FORWARD))
+    assert all(tests[f"a[{i}]"]["status"] == "failed" for i in range(3))
+    backward = [t for name, t in tests.items() if name.startswith(("dL/dW", "dL/db", "dL/dx"))]
+    assert len(backward) == 19 and all(t["status"] == "passed" for t in backward)
+    assert all("your own (wrong) forward" in t["output"] for t in backward)
+
+
+def test_no_carry_forward_when_the_backward_is_wrong_for_its_own_forward() -> None:
+    source = TANH_FORWARD.replace("(1 - a ** 2)", "(1 - a)")
+    tests = by_name(grade(source))
+    assert all(t["status"] == "failed" for name, t in tests.items() if name.startswith("dL/db"))
+
+
+def test_missing_function_loses_only_its_items_with_a_clear_message() -> None:
+    source = reference_source().split("def backward")[0]
+    tests = by_name(grade(source))
+    assert all(tests[f"a[{i}]"]["status"] == "passed" for i in range(3))
+    message = tests["dL/db[0]"]["output"]
+    assert "does not define backward(weights, inputs, biases, upstream)" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("def forward(:\n", "SyntaxError"),
+        ("import torch\n", "forbids"),
+        ("from jax import grad\n", "forbids"),
+        ("raise RuntimeError('boom at import')\n", "boom at import"),
+    ],
+)
+def test_a_submission_that_cannot_load_gets_zero_and_the_reason(source: str, words: str) -> None:
+    result = grade(source)
+    assert result["score"] == 0 and result["max_score"] == EXERCISE.max_score
+    assert words in result["gradecheck"]["error"]
+    assert all(words in test["output"] for test in result["tests"])
+
+
+def test_nan_and_wrong_shapes_are_explained() -> None:
+    source = reference_source().replace("return d_weights, d_z, W.T @ d_z", "return d_weights[:5], d_z * float('nan'), W.T @ d_z")
+    tests = by_name(grade(source))
+    assert "should have shape (12,), got shape (5,)" in tests["dL/dW[0,0]"]["output"]
+    assert "got nan" in tests["dL/db[0]"]["output"]
+    assert tests["dL/dx[0]"]["status"] == "passed"
+
+
+def test_a_slow_submission_times_out_with_a_message() -> None:
+    source = reference_source() + "\nimport time\n_real = backward\ndef backward(*args):\n    time.sleep(30)\n"
+    result = grade(source, limits=Limits(call_timeout=1, total_timeout=4))
+    assert result["score"] == 1.5  # the three activations
+    assert "Timed out" in by_name(result)["dL/db[0]"]["output"]
+
+
+def test_self_check_runs_only_the_visible_given_items() -> None:
+    result = grade(reference_source(), self_check=True)
+    assert HIDDEN not in by_name(result)
+    assert result["max_score"] == EXERCISE.max_score - 5
+
+
+def test_grade_file_reads_notebooks_and_reports_broken_ones(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("%matplotlib inline\n" + reference_source())]
+    good = tmp_path / "good.ipynb"
+    nbformat.write(notebook, good)
+    result = grade_file(EXERCISE, good)
+    assert result["score"] == result["max_score"]
+    assert any("matplotlib" in note for note in result["gradecheck"]["notes"])
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    result = grade_file(EXERCISE, broken)
+    assert result["score"] == 0 and "not a valid notebook" in result["gradecheck"]["error"]
+    assert len(result["tests"]) == len(grade_file(EXERCISE, good)["tests"])
+
+
+def test_a_grader_failure_is_an_error_not_credit(monkeypatch: pytest.MonkeyPatch) -> None:
+    kind = get_kind("twelve_weights")
+
+    def broken(instance: Any) -> Any:
+        raise ZeroDivisionError("bug in the grader")
+
+    monkeypatch.setattr(kind, "expected", broken)
+    with pytest.raises(GradingError, match="bug in the grader"):
+        grade(reference_source())
+
+
+def test_rounding_tolerance_accepts_rounded_and_truncated_answers_only() -> None:
+    exact = 0.076535
+    assert abs(0.0765 - exact) <= rounding_atol(4)  # rounded
+    assert abs(0.0764 - exact) <= rounding_atol(4)  # truncated after a rounded product
+    assert abs(0.0012 - 0.001984) > rounding_atol(4)  # wrong
+
+
+def test_static_forbidden_import_scan() -> None:
+    source = "import numpy\nimport torch.nn as nn\nfrom jax.numpy import sum\nm = __import__('autograd')\n"
+    assert forbidden_imports_in(source, ("torch", "jax", "autograd", "gradecheck")) == ["torch", "jax", "autograd"]
+    assert forbidden_imports_in("import numpy as np\n", ("torch",)) == []
+
+
+def test_element_names_follow_shape_or_pattern() -> None:
+    item = next(i for i in EXERCISE.items if i.name == "dL/dW")
+    assert element_names(item, (12,))[9] == "dL/dW[2,1]"
+    pattern = type(item)(name="dE/dw{i1}", outputs=("x",), points=1, elements=True)
+    assert element_names(pattern, (3,)) == ["dE/dw1", "dE/dw2", "dE/dw3"]
+
+
+def test_worked_values_of_twelve_weights_match_finite_differences() -> None:
+    kind = get_kind("twelve_weights")
+    instance = kind.given_instance(EXERCISE.given)
+    expected = kind.expected(instance)
+
+    def loss(weights: np.ndarray) -> float:
+        z = weights.reshape(3, 4) @ instance["inputs"] + instance["biases"]
+        return float(np.sum(1 / (1 + np.exp(-z))))
+
+    h = 1e-6
+    numeric = [(loss(instance["weights"] + h * e) - loss(instance["weights"] - h * e)) / (2 * h) for e in np.eye(12)]
+    np.testing.assert_allclose(expected["d_weights"], numeric, rtol=1e-7)
+    assert round(float(expected["d_weights"][9]), 4) == 0.2019
