@@ -31,13 +31,22 @@ from gradecheck._compare import (
     compare_many,
     default_tolerance,
 )
+from gradecheck._version import __version__  # noqa: I001  (first: other modules read it)
+from gradecheck._audit import AnswerKeyError, AuditEntry, AuditReport, audit_key, load_key
 from gradecheck._errors import (
     GradecheckError,
     GradientMismatchError,
     InvalidArgumentError,
     LayerProtocolError,
     LoadError,
+    SubmissionError,
 )
+from gradecheck._exercises import Exercise, ExerciseSpecError, ItemSpec, exercise_ids, load_exercise
+from gradecheck._grading import GradingError, grade_file, grade_source
+from gradecheck._mistakes import MISTAKES, Mistake
+from gradecheck._reports import render_html, render_text
+from gradecheck._sandbox import Limits
+from gradecheck._submissions import Submission, read_submission, write_template
 from gradecheck._network import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, REDUCTIONS, Network
 from gradecheck._network_fd import NetworkDifferences, network_differences, network_finite_differences
 from gradecheck._numeric import (
@@ -55,10 +64,31 @@ from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE, grading_settings,
 if TYPE_CHECKING:
     from gradecheck._backprop import BackpropTrace, network_loss, network_outputs, reference_backprop
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "AnswerKeyError",
+    "AuditEntry",
+    "AuditReport",
+    "Exercise",
+    "ExerciseSpecError",
+    "GradingError",
+    "ItemSpec",
+    "Limits",
+    "MISTAKES",
+    "Mistake",
+    "Submission",
+    "SubmissionError",
+    "audit_key",
+    "exercise_ids",
+    "grade_file",
+    "grade_source",
+    "load_exercise",
+    "load_key",
+    "read_submission",
+    "render_html",
+    "render_text",
+    "write_template",
     "DEFAULT_TOLERANCES",
     "DEV_PROFILE",
     "GRADING_PROFILE",

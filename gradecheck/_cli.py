@@ -123,20 +123,29 @@ def _load_exercise(exercise_id: str) -> Any:
 
 
 @cli.command("exercises")
-def exercises_command() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also show where each exercise's files, reference solution and known-wrong variants are.")
+def exercises_command(verbose: bool) -> None:
     """List the shipped exercises: id and title.
 
     \b
-    Example:
+    Examples:
       gradecheck exercises
+      gradecheck exercises -v     # with the paths of reference solutions
     """
-    from gradecheck._exercises import exercise_ids
+    from gradecheck._exercises import EXERCISES_DIR, exercise_ids
 
     ids = exercise_ids()
     width = max((len(i) for i in ids), default=2)
+    reference = EXERCISES_DIR.parent / "reference"
     for exercise_id in ids:
         exercise = _load_exercise(exercise_id)
         click.echo(f"{exercise_id:<{width}}  {exercise.title}")
+        if verbose:
+            click.echo(f"{'':<{width}}    spec:      {exercise.directory / 'exercise.toml'}")
+            click.echo(f"{'':<{width}}    reference: {reference / (exercise_id + '.py')}")
+            for wrong in sorted((reference / "mistakes" / exercise_id).glob("*.py")):
+                click.echo(f"{'':<{width}}    wrong:     {wrong}")
 
 
 @cli.command()
@@ -223,7 +232,8 @@ def _write_atomically(path: Any, text: str) -> None:
               help="Folder for one results JSON per submission (required for several submissions).")
 @click.option("--timeout", type=click.FloatRange(0.5, 3600), default=120.0, show_default=True,
               help="Wall-clock seconds allowed for each submission.")
-def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeout: float) -> None:
+@click.option("--html", "html", is_flag=True, help="With --out: also write an HTML report per submission.")
+def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeout: float, html: bool) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
     Each submission runs in its own sandboxed worker process; it never sees
@@ -247,6 +257,8 @@ def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeo
     limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
+    if html and out is None:
+        raise _CannotRun("--html writes reports beside the results files: pass --out DIR too.")
     try:
         if out is None:
             result = grade_file(exercise, files[0], limits=limits)
@@ -259,6 +271,10 @@ def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeo
             result = grade_file(exercise, path, limits=limits)
             target = folder / _result_name(path, taken)
             _write_atomically(target, json.dumps(result, indent=2))
+            if html:
+                from gradecheck._reports import render_html
+
+                _write_atomically(target.with_suffix(".html"), render_html(result))
             click.echo(f"{path}: {result['score']:g} / {result['max_score']:g} -> {target}")
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
@@ -269,7 +285,9 @@ def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeo
 @click.option("--exercise", "exercise_id", default=None,
               help="The exercise id (default: read from the notebook's metadata or a '# gradecheck: exercise=ID' line).")
 @click.option("--color/--no-color", default=None, help="Color the marks (default: when writing to a terminal).")
-def check(submission: str, exercise_id: str | None, color: bool | None) -> None:
+@click.option("--html", "html", type=click.Path(dir_okay=False), default=None,
+              help="Also write the report as an HTML page (with a picture of which elements are wrong).")
+def check(submission: str, exercise_id: str | None, color: bool | None, html: str | None) -> None:
     """Self-check your SUBMISSION (.ipynb or .py) on the exercise's visible checks.
 
     Runs the same checks, in the same sandbox, as the grader does on the
@@ -307,6 +325,14 @@ def check(submission: str, exercise_id: str | None, color: bool | None) -> None:
         raise _CannotRun(str(error)) from None
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(render_text(result, color=use_color))
+    if html is not None:
+        from gradecheck._reports import render_html
+
+        try:
+            Path(html).write_text(render_html(result), encoding="utf-8")
+        except OSError as error:
+            raise _CannotRun(f"could not write {html}: {error.strerror}") from None
+        click.echo(f"HTML report: {html}")
     if result["gradecheck"].get("error") and result["score"] == 0:
         sys.exit(EXIT_FAILED)
     if any(test["status"] == "failed" for test in result["tests"]):

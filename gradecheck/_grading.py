@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
-from gradecheck import __version__
+from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
 from gradecheck._exercises import Exercise, ItemSpec
 from gradecheck._kinds import ExerciseKind, get_kind

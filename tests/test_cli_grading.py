@@ -110,3 +110,20 @@ def test_audit_key_reports_unreadable_keys(tmp_path: Path, capsys) -> None:
 def test_every_command_has_help_with_an_example(command: str, capsys) -> None:
     assert main([command, "--help"]) == 0
     assert "Example" in capsys.readouterr().out
+
+
+def test_check_and_grade_write_html_reports_with_the_weight_grid(tmp_path: Path, capsys) -> None:
+    page = tmp_path / "report.html"
+    assert main(["check", str(WRONG), "--exercise", "twelve-weights", "--html", str(page)]) == 1
+    html = page.read_text()
+    assert "dL/dW" in html and html.count("<td") >= 12 + 3 + 4
+    out = tmp_path / "results"
+    assert main(["grade", "twelve-weights", str(WRONG), "--out", str(out), "--html"]) == 0
+    assert (out / "missing-activation-derivative.html").is_file()
+    assert main(["grade", "twelve-weights", str(WRONG), "--html"]) == 2
+
+
+def test_exercises_verbose_shows_reference_and_wrong_files(capsys) -> None:
+    assert main(["exercises", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert str(CORRECT) in out and str(WRONG) in out

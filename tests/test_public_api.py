@@ -17,6 +17,10 @@ PUBLIC = {
     "compare_many", "default_step", "default_tolerance", "directional_derivative", "float64",
     "grading_settings", "network_differences", "network_finite_differences", "network_loss",
     "network_outputs", "random_direction", "reference_backprop", "register_profiles",
+    # exercises and grading
+    "AnswerKeyError", "AuditEntry", "AuditReport", "Exercise", "ExerciseSpecError", "GradingError", "ItemSpec",
+    "Limits", "MISTAKES", "Mistake", "Submission", "SubmissionError", "audit_key", "exercise_ids", "grade_file",
+    "grade_source", "load_exercise", "load_key", "read_submission", "render_html", "render_text", "write_template",
 }
 
 
@@ -32,7 +36,8 @@ def test_every_public_name_resolves():
 
 def test_errors_form_one_hierarchy():
     for error in (gradecheck.InvalidArgumentError, gradecheck.LayerProtocolError, gradecheck.LoadError,
-                  gradecheck.GradientMismatchError):
+                  gradecheck.GradientMismatchError, gradecheck.SubmissionError, gradecheck.ExerciseSpecError,
+                  gradecheck.GradingError, gradecheck.AnswerKeyError):
         assert issubclass(error, gradecheck.GradecheckError)
     assert issubclass(gradecheck.GradientMismatchError, AssertionError)
 
