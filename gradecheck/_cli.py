@@ -203,81 +203,84 @@ def _submission_files(paths: tuple[str, ...]) -> list[Any]:
     return files
 
 
-def _result_name(path: Any, taken: set[str]) -> str:
-    name = path.stem
-    if name in taken:
-        name = f"{path.parent.name}__{path.stem}"
-    counter = 2
-    base = name
-    while name in taken:
-        name, counter = f"{base}-{counter}", counter + 1
-    taken.add(name)
-    return name + ".json"
-
-
-def _write_atomically(path: Any, text: str) -> None:
-    import os
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True)
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Folder for one results JSON per submission (required for several submissions).")
+              help="Folder for one results JSON per submission, gradebook.csv and summary.html.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Submissions graded in parallel (worker processes).")
 @click.option("--timeout", type=click.FloatRange(0.5, 3600), default=120.0, show_default=True,
               help="Wall-clock seconds allowed for each submission.")
+@click.option("--resume", is_flag=True, help="Skip submissions whose results file in --out is already complete.")
 @click.option("--html", "html", is_flag=True, help="With --out: also write an HTML report per submission.")
-def grade(exercise_id: str, submissions: tuple[str, ...], out: str | None, timeout: float, html: bool) -> None:
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def grade(
+    exercise_id: str,
+    submissions: tuple[str, ...],
+    out: str | None,
+    jobs: int,
+    timeout: float,
+    resume: bool,
+    html: bool,
+    progress: bool | None,
+) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
     Each submission runs in its own sandboxed worker process; it never sees
     the expected answers.  With one submission and no --out, the results
-    JSON (Gradescope format) goes to standard output.  The exit status is 0
-    when grading completed, whatever the scores, and 2 when it could not run.
+    JSON (Gradescope format) goes to standard output.  With --out, each
+    submission gets DIR/<name>.json (written atomically), and the folder gets
+    gradebook.csv (a row per submission, a column per test) and summary.html
+    (score histogram, pass rate per test).  Every input gets exactly one
+    results file, unreadable ones included.  The exit status is 0 when
+    grading completed, whatever the scores, and 2 when it could not run.
 
     \b
     Examples:
       gradecheck grade twelve-weights alice.ipynb
-      gradecheck grade twelve-weights submissions/ --out results/
+      gradecheck grade twelve-weights submissions/ --out results/ --jobs 2
+      gradecheck grade twelve-weights submissions/ --out results/ --resume
     """
     import json
     from pathlib import Path
 
+    from gradecheck._batch import grade_batch
     from gradecheck._grading import grade_file
     from gradecheck._sandbox import Limits
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
-    limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
-    if html and out is None:
-        raise _CannotRun("--html writes reports beside the results files: pass --out DIR too.")
+    if (html or resume) and out is None:
+        raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
+            limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
             result = grade_file(exercise, files[0], limits=limits)
             click.echo(json.dumps(result, indent=2))
             return
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        taken: set[str] = set()
-        for path in files:
-            result = grade_file(exercise, path, limits=limits)
-            target = folder / _result_name(path, taken)
-            _write_atomically(target, json.dumps(result, indent=2))
-            if html:
-                from gradecheck._reports import render_html
+        show = sys.stderr.isatty() if progress is None else progress
+        exercise_ref = exercise_id if exercise.directory.parent.name == "exercises" else str(exercise.directory)
+        with click.progressbar(length=len(files), label=f"grading {exercise.id}", file=sys.stderr,
+                               show_pos=True, hidden=not show) as bar:
+            bar_update = bar.update
 
-                _write_atomically(target.with_suffix(".html"), render_html(result))
-            click.echo(f"{path}: {result['score']:g} / {result['max_score']:g} -> {target}")
+            def on_result(outcome: tuple[str, float, float, str | None]) -> None:
+                bar_update(1)
+
+            summary = grade_batch(
+                exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
+                on_result=on_result,
+            )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
+    click.echo(
+        f"graded {summary.graded} submission(s)"
+        + (f", skipped {summary.skipped} already graded" if summary.skipped else "")
+        + f": results in {out}, gradebook {summary.gradebook}, class summary {summary.summary}"
+    )
 
 
 @cli.command()
@@ -365,6 +368,35 @@ def audit_key_command(exercise_id: str, key: str) -> None:
     click.echo(report.report())
     if not report.ok:
         sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the zip (default: EXERCISE-autograder.zip).")
+def gradescope(exercise_id: str, output: str | None) -> None:
+    """Write a Gradescope autograder zip for EXERCISE.
+
+    Upload the zip as a Gradescope programming assignment's autograder.
+    setup.sh installs gradecheck's dependencies; run_autograder grades the
+    student's notebook (or .py file) from /autograder/submission into
+    /autograder/results/results.json, in the sandboxed worker.
+
+    \b
+    Example:
+      gradecheck gradescope twelve-weights -o twelve-weights-autograder.zip
+    """
+    from pathlib import Path
+
+    from gradecheck._gradescope import build_bundle
+
+    exercise = _load_exercise(exercise_id)
+    path = Path(output or f"{exercise.id}-autograder.zip")
+    try:
+        build_bundle(exercise.id, path)
+    except OSError as error:
+        raise _CannotRun(f"could not write {path}: {error.strerror}") from None
+    click.echo(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,201 @@
+"""Grade many submissions: one results file each, a gradebook and a class summary.
+
+Grading one submission is a pure function of its bytes and the exercise
+(:func:`grade_to_file`); :func:`grade_batch` maps it over the inputs with any
+``concurrent.futures.Executor`` (by default a pool of ``jobs`` processes), so
+a course can swap in a distributed executor (Dask's or Ray's futures API)
+without touching the grading code.  Every input gets exactly one results file,
+written atomically; ``resume`` skips inputs whose results file is complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BatchSummary", "grade_batch", "grade_to_file", "result_names", "write_atomically"]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def result_names(files: Sequence[Path]) -> list[str]:
+    """A distinct, stable results-file name (``<name>.json``) for each input path."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for path in files:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem) or "submission"
+        name = base
+        if name in taken:
+            name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{path.parent.name}__{path.stem}")
+        counter = 2
+        candidate = name
+        while candidate in taken:
+            candidate, counter = f"{name}-{counter}", counter + 1
+        taken.add(candidate)
+        names.append(candidate + ".json")
+    return names
+
+
+def _complete(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "score" in data and "tests" in data
+
+
+def grade_to_file(
+    exercise_ref: str, submission: str, target: str, timeout: float, html: bool = False
+) -> tuple[str, float, float, str | None]:
+    """Grade one submission and write its results JSON to ``target``.
+
+    Top-level and picklable, so any executor can run it.  Returns
+    ``(target, score, max_score, error)``: small, for progress reporting;
+    the full result lives only in the file.
+    """
+    from gradecheck._exercises import load_exercise
+    from gradecheck._grading import GradingError, error_result, grade_file
+    from gradecheck._reports import render_html
+    from gradecheck._sandbox import Limits
+
+    exercise = load_exercise(exercise_ref)
+    limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
+    try:
+        result = grade_file(exercise, submission, limits=limits)
+    except GradingError as error:
+        result = error_result(exercise, f"The grader could not grade this submission: {error}")
+        result["score"] = 0.0
+    result["gradecheck"]["submission"] = Path(submission).name
+    path = Path(target)
+    write_atomically(path, json.dumps(result, indent=2))
+    if html:
+        write_atomically(path.with_suffix(".html"), render_html(result))
+    return target, float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchSummary:
+    """What a batch did: how many were graded now, skipped as already graded, and where things are."""
+
+    graded: int
+    skipped: int
+    results: tuple[Path, ...]
+    gradebook: Path
+    summary: Path
+
+
+def _default_executor(jobs: int) -> Executor:
+    # "spawn": the grader process may hold JAX threads, which must not be forked.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def grade_batch(
+    exercise_ref: str,
+    files: Sequence[Path],
+    out: Path,
+    *,
+    jobs: int = 2,
+    timeout: float = 120.0,
+    resume: bool = False,
+    html: bool = False,
+    executor: Executor | None = None,
+    on_result: Callable[[tuple[str, float, float, str | None]], None] | None = None,
+) -> BatchSummary:
+    """Grade ``files`` into ``out``; write ``gradebook.csv`` and ``summary.html`` there.
+
+    Args:
+        exercise_ref: a shipped exercise id or an exercise folder path.
+        files: submission paths (.py / .ipynb; anything else gets a result
+            saying it cannot be graded).
+        out: the results folder (created if needed).
+        jobs: worker processes for the default executor.
+        timeout: wall-clock seconds per submission.
+        resume: skip inputs whose results file already exists and is complete.
+        html: also write an HTML report per submission.
+        executor: run the grading here instead (must accept picklable calls
+            of :func:`grade_to_file`); it is not shut down.
+        on_result: called in this process after each submission (progress).
+    """
+    from gradecheck._exercises import load_exercise
+
+    exercise = load_exercise(exercise_ref)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+    targets = [out / name for name in result_names(files)]
+    todo = [(f, t) for f, t in zip(files, targets) if not (resume and _complete(t))]
+    skipped = len(files) - len(todo)
+    own = executor is None
+    pool = _default_executor(max(1, jobs)) if own else executor
+    assert pool is not None
+    try:
+        futures: list[Future[Any]] = [
+            pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html) for f, t in todo
+        ]
+        for future in _as_completed(futures):
+            outcome = future.result()
+            if on_result is not None:
+                on_result(outcome)
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    gradebook = out / "gradebook.csv"
+    summary = out / "summary.html"
+    write_gradebook(gradebook, files, targets)
+    from gradecheck._class_summary import render_class_summary
+
+    write_atomically(summary, render_class_summary(exercise.title, [_read(t) for t in targets]))
+    return BatchSummary(len(todo), skipped, tuple(targets), gradebook, summary)
+
+
+def _as_completed(futures: Iterable[Future[Any]]) -> Iterable[Future[Any]]:
+    from concurrent.futures import as_completed
+
+    return as_completed(list(futures))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_gradebook(path: Path, files: Sequence[Path], targets: Sequence[Path]) -> None:
+    """One row per submission, one column per test (score), plus totals, mistakes and errors."""
+    rows, columns = [], []
+    for source, target in zip(files, targets):
+        result = _read(target)
+        scores = {test["name"]: test["score"] for test in result["tests"]}
+        for name in scores:
+            if name not in columns:
+                columns.append(name)
+        info = result.get("gradecheck", {})
+        rows.append((source, target, result, scores, info))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", "results", "score", "max_score", "mistakes", "error", *columns])
+    for source, target, result, scores, info in rows:
+        error = (info.get("error") or "").splitlines()[0] if info.get("error") else ""
+        writer.writerow(
+            [str(source), target.name, result["score"], result["max_score"], " ".join(info.get("mistakes", [])), error]
+            + [scores.get(name, "") for name in columns]
+        )
+    write_atomically(path, buffer.getvalue())
