@@ -20,9 +20,11 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,6 +32,7 @@ from typing import Any, Sequence
 __all__ = ["Limits", "SandboxedSubmission", "SubmissionFailure", "WORKER_SCRIPT"]
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker_main.py")
+ZYGOTE_SCRIPT = Path(__file__).with_name("_zygote_main.py")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +100,134 @@ def _rlimits(limits: Limits) -> dict[str, int]:
     }
 
 
+class _Zygote:
+    """The grader's handle on its warm fork server (``_zygote_main.py``); one per grader process."""
+
+    _lock = threading.Lock()
+    _instance: _Zygote | None = None
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(ZYGOTE_SCRIPT), str(WORKER_SCRIPT), str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=_scrubbed_environment(tempfile.gettempdir()),
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self.channel = ours
+        self.reader = ours.makefile("rb")
+        self.request_lock = threading.Lock()
+
+    def request(self, message: dict[str, Any], fds: Sequence[int] = ()) -> dict[str, Any]:
+        with self.request_lock:
+            socket.send_fds(self.channel, [json.dumps(message).encode()], list(fds))
+            line = self.reader.readline()
+        if not line:
+            raise OSError("the worker fork server exited")
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        for closable in (self.reader, self.channel):
+            try:
+                closable.close()
+            except OSError:
+                pass
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    @classmethod
+    def get(cls) -> _Zygote | None:
+        """The running fork server, started on first use; ``None`` where it cannot run."""
+        if os.name != "posix" or not hasattr(socket, "send_fds"):
+            return None
+        with cls._lock:
+            if cls._instance is None or cls._instance.process.poll() is not None:
+                if cls._instance is not None:
+                    cls._instance.close()
+                try:
+                    cls._instance = _Zygote()
+                except OSError:
+                    cls._instance = None
+            return cls._instance
+
+
+class _ForkedWorker:
+    """A worker forked by the zygote, with the slice of ``subprocess.Popen`` the sandbox uses."""
+
+    def __init__(self, zygote: _Zygote, folder: str, limits: Limits) -> None:
+        self.zygote = zygote
+        to_worker_read, to_worker_write = os.pipe()
+        from_worker_read, from_worker_write = os.pipe()
+        try:
+            reply = zygote.request(
+                {
+                    "op": "spawn",
+                    "folder": folder,
+                    "env": _scrubbed_environment(folder),
+                    "output": "output.txt",
+                    "limits": _rlimits(limits),
+                },
+                [to_worker_read, from_worker_write],
+            )
+        except BaseException:
+            for fd in (to_worker_write, from_worker_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_worker_read)
+            os.close(from_worker_write)
+        self.pid = int(reply["pid"])
+        self.stdin = os.fdopen(to_worker_write, "wb")
+        self.stdout = os.fdopen(from_worker_read, "rb")
+        self.returncode: int | None = None
+
+    def _ask(self, op: str) -> int | None:
+        try:
+            reply = self.zygote.request({"op": op, "pid": self.pid})
+        except OSError:
+            return -signal.SIGKILL  # the fork server is gone: so is our view of the child
+        if reply.get("gone"):
+            return -signal.SIGKILL
+        code = reply.get("returncode")
+        return None if code is None else int(code)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._ask("poll")
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self.returncode = self._ask("wait")
+        return -signal.SIGKILL if self.returncode is None else self.returncode
+
+
+def _spawn_worker(folder: str, limits: Limits) -> Any:
+    """A fresh worker process: forked from the warm zygote where possible, else a new interpreter."""
+    zygote = _Zygote.get()
+    if zygote is not None:
+        try:
+            return _ForkedWorker(zygote, folder, limits)
+        except OSError:
+            pass
+    return subprocess.Popen(
+        [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "output.txt", json.dumps(_rlimits(limits))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=folder,
+        env=_scrubbed_environment(folder),
+        start_new_session=True,
+    )
+
+
 class SandboxedSubmission:
     """One submission, loaded in a worker process; call its functions by name.
 
@@ -124,7 +255,7 @@ class SandboxedSubmission:
         self.forbidden_attempts: list[str] = []
         self.load_error: SubmissionFailure | None = None
         self.restarts = 0
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: Any = None
         self._folder: str | None = None
         self._buffer = b""
         self._started = time.monotonic()
@@ -136,15 +267,7 @@ class SandboxedSubmission:
     def _start(self) -> None:
         self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
         self._buffer = b""
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "output.txt", json.dumps(_rlimits(self.limits))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self._folder,
-            env=_scrubbed_environment(self._folder),
-            start_new_session=True,
-        )
+        self._process = _spawn_worker(self._folder, self.limits)
         try:
             response = self._request(
                 {"op": "load", "source": self.source, "filename": self.filename, "forbidden": list(self.forbidden_imports)},
@@ -172,7 +295,7 @@ class SandboxedSubmission:
         self.close()
 
     @staticmethod
-    def _kill(process: subprocess.Popen[bytes]) -> None:
+    def _kill(process: Any) -> None:
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -232,8 +232,13 @@ def _apply_limits(limits):
 
 
 def main():
-    _apply_limits(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
-    protocol_in, protocol_out = _take_protocol_streams(sys.argv[1])
+    serve(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
+
+
+def serve(output_path, limits):
+    """Apply ``limits``, move the protocol off descriptors 0/1, answer requests until EOF."""
+    _apply_limits(limits)
+    protocol_in, protocol_out = _take_protocol_streams(output_path)
     try:
         import numpy  # noqa: F401  (warm: most submissions need it)
     except ImportError:

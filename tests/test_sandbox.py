@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -167,3 +168,19 @@ def test_layer_objects_live_in_the_worker() -> None:
         submission.set_item(handle, "params", "w", [3.0, 4.0])
         assert submission.method(handle, "forward", [[1.0, 2.0]], ["array"]) == [3.0, 8.0]
         assert submission.attr(handle, "grads") == (False, None)
+
+
+def test_workers_are_forked_from_the_warm_server_not_the_grader() -> None:
+    source = "import os, sys\ndef f():\n    return [os.getppid(), 'numpy' in sys.modules]\n"
+    parent, numpy_loaded = run(source)
+    assert parent != os.getpid()
+    assert numpy_loaded
+
+
+def test_killing_the_fork_server_does_not_stop_grading() -> None:
+    source = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\n"
+    try:
+        run(source)
+    except SubmissionFailure:
+        pass
+    assert run("def f():\n    return 2\n") == 2
