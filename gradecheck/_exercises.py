@@ -6,7 +6,7 @@ non-editable install finds them.  The spec names a *kind*, a trusted module
 under ``gradecheck._kinds`` that knows how to build instances, compute the
 expected values with the JAX reference and call the submission.
 
-Spec keys (see ``docs/exercise-format.md`` for the full reference)::
+Spec keys (``docs/exercise-format.md`` is the full reference)::
 
     id, version, title, kind, statement        required
     decimals                                   optional: hand-computed answers rounded to this many decimals are accepted
