@@ -293,6 +293,9 @@ class _Grader:
                     more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
                     problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
             if problems:
+                explanation = self.kind.explain_failure(instance, got, expected)
+                if explanation:
+                    problems.append(explanation)
                 if not failures:
                     count["first_failure"] = count["examples"]
                 failures.append((instance, got, expected, "\n".join(problems)))

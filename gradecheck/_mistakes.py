@@ -130,7 +130,15 @@ def mistake_info(kind: Any, mistake: str) -> Mistake:
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+    """Equal within tolerance, where NaN and infinities must sit at the same places (a mistake
+    that overflows predicts them)."""
+    if a.shape != b.shape:
+        return False
+    finite_a, finite_b = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(finite_a, finite_b):
+        return False
+    both = finite_a
+    return bool(np.all(np.abs(a[both] - b[both]) <= atol + rtol * np.abs(b[both])))
 
 
 def diagnose(

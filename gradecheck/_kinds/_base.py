@@ -125,6 +125,12 @@ class ExerciseKind:
         """The outputs a submission making ``mistake`` would return, or ``None``."""
         return None
 
+    def explain_failure(
+        self, instance: Instance, got: Mapping[str, Any], expected: Mapping[str, np.ndarray]
+    ) -> str | None:
+        """Where the first wrong quantity is, for a failing hidden instance (no expected values!)."""
+        return None
+
     def describe(self, instance: Instance) -> str:
         """The instance as readable text (a counterexample for the learner)."""
         return "\n".join(f"{key} = {format_value(value)}" for key, value in instance.items())
