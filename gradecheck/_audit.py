@@ -2,7 +2,7 @@
 
 A key maps names to numbers (TOML or JSON).  Names are the exercise's test
 names for its given values (``dE/dw7``, ``dL/dW[2,1]``, ``p1``), matched
-loosely: case, spaces and a leading ``dE/d`` / ``dL/d`` / ``d`` are ignored, so
+loosely: case, spaces and a leading ``dE/d`` / ``dL/d`` / ``dJ/d`` / ``d/d`` are ignored, so
 ``w7`` finds ``dE/dw7``.  An entry is accepted when it agrees with the
 reference up to the rounding of the digits it is written with (1.5 units of
 its last decimal, see :func:`gradecheck._grading.rounding_atol`) or to a
@@ -96,16 +96,16 @@ class AuditReport:
 
 
 def _written(entry: AuditEntry) -> str:
-    return f"{entry.written:.{entry.decimals}f}" if 0 <= entry.decimals <= 12 else repr(entry.written)
+    return f"{entry.written:.{entry.decimals}f}" if 0 <= entry.decimals <= 15 else repr(entry.written)
 
 
 def _normalize(name: str) -> str:
     text = re.sub(r"\s+", "", name.strip().lower()).replace("∂", "d")
-    return re.sub(r"^d[el]?/d", "", text)
+    return re.sub(r"^d[a-z]?/d", "", text)
 
 
 def _decimals(value: Any) -> int:
-    exponent = decimal.Decimal(repr(float(value)) if isinstance(value, float) else str(value)).as_tuple().exponent
+    exponent = (value if isinstance(value, decimal.Decimal) else decimal.Decimal(repr(value))).as_tuple().exponent
     return max(0, -int(exponent)) if isinstance(exponent, int) else 0
 
 
@@ -117,7 +117,11 @@ def load_key(path: str | Path) -> dict[str, Any]:
     except OSError as error:
         raise AnswerKeyError(f"cannot read the answer key {path}: {error.strerror}.") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        # Decimal keeps the digits as written ("0.0050" has 4 decimals; the float 0.005 would have 3).
+        if path.suffix.lower() == ".json":
+            data = json.loads(text, parse_float=decimal.Decimal)
+        else:
+            data = tomllib.loads(text, parse_float=decimal.Decimal)
     except (ValueError, tomllib.TOMLDecodeError) as error:
         kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
         raise AnswerKeyError(f"{path} is not valid {kind}: {error}. Write one 'name = value' per line (TOML) or a JSON object.") from None
@@ -152,7 +156,7 @@ def audit_key(exercise: Exercise, key: dict[str, Any]) -> AuditReport:
         by_normal.setdefault(_normalize(name), name)
     entries, unknown, seen = [], [], set()
     for name, value in key.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
             raise AnswerKeyError(f"key entry {name!r} should be a number, found {value!r}.")
         target = name if name in reference else by_normal.get(_normalize(name))
         if not target:
