@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import json
 import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,21 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def result_names(files: Sequence[Path]) -> list[str]:
-    """A distinct, stable results-file name (``<name>.json``) for each input path."""
+    """A distinct results-file name (``<name>.json``) for each input path.
+
+    Names come from each path relative to the inputs' common folder
+    (``group1/alice.py`` -> ``group1__alice.json``), so they do not depend on
+    the order of the inputs; :func:`grade_batch` also records each input's path
+    and hash in its result, and ``resume`` checks them.
+    """
+    resolved = [Path(os.path.abspath(p)) for p in files]
+    root = Path(os.path.commonpath([p.parent for p in resolved])) if resolved else Path(".")
     names: list[str] = []
     taken: set[str] = set()
-    for path in files:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem) or "submission"
-        name = base
-        if name in taken:
-            name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{path.parent.name}__{path.stem}")
+    for path in resolved:
+        relative = path.relative_to(root).with_suffix("")
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", "__".join(relative.parts)) or "submission"
+        name = base if base not in taken else f"{base}-{path.suffix.lstrip('.') or 'file'}"
         counter = 2
         candidate = name
         while candidate in taken:
@@ -56,12 +64,23 @@ def result_names(files: Sequence[Path]) -> list[str]:
     return names
 
 
-def _complete(path: Path) -> bool:
+def _fingerprint(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _complete(path: Path, source: Path) -> bool:
+    """Whether ``path`` holds a finished result for exactly this version of ``source``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(data, dict) and "score" in data and "tests" in data
+    if not (isinstance(data, dict) and "score" in data and "tests" in data):
+        return False
+    info = data.get("gradecheck") or {}
+    return info.get("submission_path") == os.path.abspath(source) and info.get("submission_sha256") == _fingerprint(source)
 
 
 def grade_to_file(
@@ -85,12 +104,33 @@ def grade_to_file(
     except GradingError as error:
         result = error_result(exercise, f"The grader could not grade this submission: {error}")
         result["score"] = 0.0
-    result["gradecheck"]["submission"] = Path(submission).name
+    _record_source(result, Path(submission))
     path = Path(target)
     write_atomically(path, json.dumps(result, indent=2))
     if html:
         write_atomically(path.with_suffix(".html"), render_html(result))
     return target, float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
+
+
+def _record_source(result: dict[str, Any], submission: Path) -> None:
+    result["gradecheck"]["submission"] = submission.name
+    result["gradecheck"]["submission_path"] = os.path.abspath(submission)
+    result["gradecheck"]["submission_sha256"] = _fingerprint(submission)
+
+
+def _grader_crashed(exercise_ref: str, submission: Path, target: Path, why: str) -> tuple[str, float, float, str | None]:
+    """Written here, in the batch process, for an input whose grading process died."""
+    from gradecheck._exercises import load_exercise
+    from gradecheck._grading import error_result
+
+    message = (
+        f"Grading this submission killed the grader's process ({why}); it gets no credit. "
+        f"Submissions must not signal or kill other processes."
+    )
+    result = error_result(load_exercise(exercise_ref), message)
+    _record_source(result, submission)
+    write_atomically(target, json.dumps(result, indent=2))
+    return str(target), 0.0, float(result["max_score"]), message
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,22 +183,44 @@ def grade_batch(
     for stale in out.glob(".*.tmp"):
         stale.unlink(missing_ok=True)
     targets = [out / name for name in result_names(files)]
-    todo = [(f, t) for f, t in zip(files, targets) if not (resume and _complete(t))]
+    todo = [(f, t) for f, t in zip(files, targets) if not (resume and _complete(t, f))]
     skipped = len(files) - len(todo)
-    own = executor is None
-    pool = _default_executor(max(1, jobs)) if own else executor
-    assert pool is not None
-    try:
-        futures: list[Future[Any]] = [
-            pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html) for f, t in todo
-        ]
-        for future in _as_completed(futures):
-            outcome = future.result()
-            if on_result is not None:
-                on_result(outcome)
-    finally:
-        if own:
+
+    def finished(outcome: tuple[str, float, float, str | None]) -> None:
+        if on_result is not None:
+            on_result(outcome)
+
+    def run_round(items: Sequence[tuple[Path, Path]], pool: Executor) -> list[tuple[Path, Path, str]]:
+        futures = {pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html): (f, t) for f, t in items}
+        failed = []
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except (BrokenExecutor, OSError) as error:  # the grading process died (killed by a submission?)
+                failed.append((*futures[future], f"{type(error).__name__}: {error}"))
+                continue
+            finished(outcome)
+        return failed
+
+    if executor is not None:
+        for f, t, why in run_round(todo, executor):
+            finished(_grader_crashed(exercise_ref, f, t, why))
+    else:
+        pool = _default_executor(max(1, jobs))
+        try:
+            failed = run_round(todo, pool)
+        finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        # A broken pool fails every submission in flight: regrade those one at a time, each in a
+        # fresh process, so only the one that breaks it again goes without a grade.
+        for f, t, _ in failed:
+            single = _default_executor(1)
+            try:
+                retry = run_round([(f, t)], single)
+            finally:
+                single.shutdown(wait=True, cancel_futures=True)
+            for f2, t2, why in retry:
+                finished(_grader_crashed(exercise_ref, f2, t2, why))
     gradebook = out / "gradebook.csv"
     summary = out / "summary.html"
     write_gradebook(gradebook, files, targets)
@@ -166,12 +228,6 @@ def grade_batch(
 
     write_atomically(summary, render_class_summary(exercise.title, [_read(t) for t in targets]))
     return BatchSummary(len(todo), skipped, tuple(targets), gradebook, summary)
-
-
-def _as_completed(futures: Iterable[Future[Any]]) -> Iterable[Future[Any]]:
-    from concurrent.futures import as_completed
-
-    return as_completed(list(futures))
 
 
 def _read(path: Path) -> dict[str, Any]:

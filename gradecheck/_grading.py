@@ -218,7 +218,7 @@ class _Grader:
                 actual = float(value.reshape(-1)[k])
                 if _close(np.array(actual), np.array(exp), rtol, atol):
                     self._add(name, per_element, per_element, f"{actual:.6g} is correct", item)
-                elif key in carried and _close(np.array(actual), np.array(carried[key].reshape(-1)[k]), _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL):
+                elif key in carried and self._carries(actual, float(carried[key].reshape(-1)[k])):
                     self._add(
                         name,
                         per_element,
@@ -230,6 +230,15 @@ class _Grader:
                 else:
                     self._add(name, 0.0, per_element, f"expected {exp:.6g}, got {actual:.6g}", item)
             offset += size
+
+    @staticmethod
+    def _carries(actual: float, own: float) -> bool:
+        """Whether an element keeps its credit by matching the submission's own forward.
+
+        Not where that derivative is zero: a forward that ignores an input (a
+        hard-coded or unrelated formula) must not turn zero answers into credit.
+        """
+        return abs(own) > 1e-9 and bool(_close(np.array(actual), np.array(own), _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL))
 
     def _whole_test(
         self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
@@ -427,7 +436,13 @@ def grade_source(
                     if item.instance == "hidden":
                         grader.grade_hidden(item)
                 tests = grader.tests
-                if any(test["status"] == "failed" for test in tests):
+                if submission.forbidden_attempts:  # tried while running, after loading
+                    error = (
+                        f"{filename} tried to import {', '.join(submission.forbidden_attempts)}, which this exercise "
+                        f"forbids: the point is to write the backward pass by hand with numpy. No credit is given."
+                    )
+                    tests = _zero_tests(items, error, kind, exercise)
+                elif any(test["status"] == "failed" for test in tests):
                     mistakes = diagnose(kind, grader.evidence)
             printed = submission.output_tail(1000)
     except GradecheckError:

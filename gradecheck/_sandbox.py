@@ -33,6 +33,8 @@ __all__ = ["Limits", "SandboxedSubmission", "SubmissionFailure", "WORKER_SCRIPT"
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker_main.py")
 ZYGOTE_SCRIPT = Path(__file__).with_name("_zygote_main.py")
+#: The grader's own files (exercises, reference solutions): a worker may not open them.
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +100,12 @@ def _rlimits(limits: Limits) -> dict[str, int]:
         "RLIMIT_FSIZE": limits.file_bytes,
         "RLIMIT_CORE": 0,
     }
+
+
+def _field(response: dict[str, Any], key: str) -> Any:
+    if key not in response:
+        raise SubmissionFailure("The worker sent a response that does not fit the request (was the protocol tampered with?).", "protocol")
+    return response[key]
 
 
 class _Zygote:
@@ -270,14 +278,20 @@ class SandboxedSubmission:
         self._process = _spawn_worker(self._folder, self.limits)
         try:
             response = self._request(
-                {"op": "load", "source": self.source, "filename": self.filename, "forbidden": list(self.forbidden_imports)},
+                {
+                    "op": "load",
+                    "source": self.source,
+                    "filename": self.filename,
+                    "forbidden": list(self.forbidden_imports),
+                    "protected": [str(PACKAGE_DIR)],
+                },
                 what="loading the submission",
             )
         except SubmissionFailure as failure:
             self.load_error = failure
             return
-        self.names = dict(response.get("names", {}))
-        self.forbidden_attempts = list(response.get("forbidden_attempts", []))
+        names = response.get("names", {})
+        self.names = {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
     def close(self) -> None:
         """Kill the worker's process group and delete its folder."""
@@ -392,6 +406,11 @@ class SandboxedSubmission:
             raise SubmissionFailure(f"The worker sent an unreadable response while {what}.", "protocol") from None
         if not isinstance(response, dict):
             raise SubmissionFailure(f"The worker sent an unreadable response while {what}.", "protocol")
+        attempts = response.get("forbidden_attempts")
+        if isinstance(attempts, list):
+            for name in attempts:
+                if isinstance(name, str) and name not in self.forbidden_attempts:
+                    self.forbidden_attempts.append(name)
         if not response.get("ok"):
             error = response.get("error") or {}
             kind = str(error.get("type", "Error"))
@@ -433,21 +452,27 @@ class SandboxedSubmission:
     def call(self, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
         """Call the submission's function ``name``; returns the JSON-decoded value."""
         message = {"op": "call", "name": name, "args": list(args), "kinds": list(kinds) if kinds else None}
-        return self._checked(message, f"calling {name}()")["value"]
+        return _field(self._checked(message, f"calling {name}()"), "value")
 
     def call_many(self, name: str, args_list: Sequence[Sequence[Any]], kinds: Sequence[str] | None = None) -> list[Any]:
         """Call ``name`` once per argument list, in one round trip."""
         message = {"op": "call_many", "name": name, "args_list": [list(a) for a in args_list], "kinds": kinds}
-        return list(self._checked(message, f"calling {name}() repeatedly")["values"])
+        values = _field(self._checked(message, f"calling {name}() repeatedly"), "values")
+        if not isinstance(values, list) or len(values) != len(args_list):
+            raise SubmissionFailure(f"The worker sent an unreadable response while calling {name}().", "protocol")
+        return values
 
     def new(self, name: str, args: Sequence[Any] = ()) -> int:
         """Instantiate the submission's class (or call its factory) ``name``; returns a handle."""
-        return int(self._checked({"op": "new", "name": name, "args": list(args)}, f"creating {name}")["handle"])
+        handle = _field(self._checked({"op": "new", "name": name, "args": list(args)}, f"creating {name}"), "handle")
+        if not isinstance(handle, int):
+            raise SubmissionFailure(f"The worker sent an unreadable response while creating {name}.", "protocol")
+        return handle
 
     def method(self, handle: int, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
         """Call method ``name`` of the object behind ``handle``."""
         message = {"op": "method", "handle": handle, "name": name, "args": list(args), "kinds": kinds}
-        return self._checked(message, f"calling .{name}()")["value"]
+        return _field(self._checked(message, f"calling .{name}()"), "value")
 
     def attr(self, handle: int, name: str) -> tuple[bool, Any]:
         """``(present, value)`` of attribute ``name`` of the object behind ``handle``."""

@@ -69,6 +69,24 @@ class _TooLarge(ValueError):
     pass
 
 
+def _guard(forbidden, protected):
+    protected = tuple(os.path.join(os.path.realpath(p), "") for p in protected)
+
+    def hook(event, args):
+        if event == "import":
+            top = str(args[0]).partition(".")[0]
+            if top in forbidden.names:
+                if top not in forbidden.attempts:
+                    forbidden.attempts.append(top)
+                raise ImportError(f"importing {top!r} is not allowed in this exercise")
+        elif event == "open" and protected and isinstance(args[0], (str, bytes, os.PathLike)):
+            path = os.path.realpath(os.fsdecode(args[0]))
+            if path.startswith(protected):
+                raise PermissionError(f"reading {os.fsdecode(args[0])} is not allowed while grading")
+
+    return hook
+
+
 def _to_wire(value, depth=0, budget=None):
     if budget is None:
         budget = [MAX_RESPONSE_BYTES // 8]
@@ -151,6 +169,10 @@ class _Worker:
     def load(self, request):
         self.forbidden = _ForbiddenImports(request.get("forbidden", ()))
         sys.meta_path.insert(0, self.forbidden)
+        # The meta-path finder gives the friendly message; the audit hook cannot be
+        # removed by the submission, so it still refuses a forbidden import after the
+        # finder is taken out, and refuses to open files of the grader's package.
+        sys.addaudithook(_guard(self.forbidden, request.get("protected", ())))
         for name in list(sys.modules):
             if name.partition(".")[0] in self.forbidden.names:
                 del sys.modules[name]
@@ -260,10 +282,10 @@ def serve(output_path, limits):
                     f"the returned value is too large to check ({len(text)} bytes as JSON, "
                     f"limit {MAX_RESPONSE_BYTES})"
                 )
-        except BaseException as exc:  # noqa: BLE001  (the submission may raise anything, SystemExit included)
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except BaseException as exc:  # noqa: BLE001  (the submission may raise anything, KeyboardInterrupt included)
             text = json.dumps({"ok": False, "error": _error(exc)})
+        if worker.forbidden is not None:  # every reply says which forbidden imports were tried so far
+            text = text[:-1] + ', "forbidden_attempts": ' + json.dumps(worker.forbidden.attempts) + "}"
         sys.stdout.flush()
         sys.stderr.flush()
         protocol_out.write(text.encode() + b"\n")

@@ -1,0 +1,2 @@
+"""Broken: raises an exception at import, before any function is defined."""
+raise RuntimeError("hostile corpus: raised at import")

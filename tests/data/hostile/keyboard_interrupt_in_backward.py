@@ -1,0 +1,11 @@
+"""Hostile: a correct forward, and a backward that raises KeyboardInterrupt on every call."""
+import numpy as np
+
+
+def forward(weights, inputs, biases):
+    W = np.asarray(weights).reshape(3, 4)
+    return 1.0 / (1.0 + np.exp(-(W @ inputs + biases)))
+
+
+def backward(weights, inputs, biases, upstream):
+    raise KeyboardInterrupt("hostile corpus: interrupt from backward")

@@ -1,0 +1,3 @@
+"""Hostile: an endless loop at import; loading never finishes."""
+while True:
+    pass
