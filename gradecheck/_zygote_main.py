@@ -19,6 +19,45 @@ import socket
 import sys
 
 
+def _become_subreaper():
+    """Linux: orphans of our workers (a child that called setsid and outlived its worker) are
+    re-parented to this process instead of init, so :func:`_sweep` can find and kill them."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _children():
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _sweep(workers):
+    """Kill and reap every child that is not a live worker: escaped descendants of finished workers."""
+    for _ in range(10):
+        strays = [pid for pid in _children() if pid not in workers]
+        if not strays:
+            return
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 def _status(code):
     if os.WIFSIGNALED(code):
         return -os.WTERMSIG(code)
@@ -53,6 +92,8 @@ def main():
     except ImportError:
         pass
     channel = socket.socket(fileno=int(sys.argv[2]))
+    subreaper = _become_subreaper()
+    workers = set()
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(channel, 1 << 20, 2)
@@ -68,6 +109,7 @@ def main():
                 _child(channel, fds, request, worker)
             for fd in fds:
                 os.close(fd)
+            workers.add(pid)
             reply = {"pid": pid}
         elif op in ("wait", "poll"):
             flags = 0 if op == "wait" else os.WNOHANG
@@ -77,6 +119,10 @@ def main():
                 reply = {"returncode": None, "gone": True}
             else:
                 reply = {"returncode": _status(code) if done else None}
+            if reply["returncode"] is not None or reply.get("gone"):
+                workers.discard(request["pid"])
+                if subreaper:
+                    _sweep(workers)
         else:
             reply = {"error": f"unknown request {op!r}"}
         channel.sendall(json.dumps(reply).encode() + b"\n")

@@ -294,12 +294,6 @@ def _alive(pid: int) -> bool:
 
 
 @_linux_only
-@pytest.mark.xfail(
-    strict=True,
-    raises=KnownWeakness,
-    reason="The sandbox kills the worker's process group only; a child that calls os.setsid() leaves it and "
-    "outlives grading (bounded by RLIMIT_CPU only while it computes; a sleeping one stays forever).",
-)
 def test_children_that_leave_the_process_group_do_not_outlive_grading(tmp_path: Path) -> None:
     marker = tmp_path / "escaped.pid"
     source = tmp_path / "escape.py"
