@@ -1,0 +1,797 @@
+"""The gradecheck pytest plugin: grade assignment repos with plain pytest.
+
+Registered as the ``pytest11`` entry point ``gradecheck``, so installing
+gradecheck activates it.  It adds:
+
+* options (group ``gradecheck``; each also an ini key without the dashes):
+  ``--gradecheck-submission PATH``, ``--gradecheck-results PATH``,
+  ``--gradecheck-sandbox``, ``--gradecheck-profile NAME``,
+  ``--gradecheck-timeout SECONDS``;
+* the ``submission`` fixture: the student's module, imported in-process, or
+  with ``--gradecheck-sandbox`` a :class:`SandboxedModule` whose functions run
+  in gradecheck's sandboxed worker process;
+* :func:`assert_gradients`, :func:`assert_layer`, :func:`assert_backprop`:
+  the library's assertions, whose failure message is the readable mismatch
+  report (and the frames of gradecheck itself are hidden from tracebacks);
+* :func:`exercise_tests`: one pytest test per graded test of a shipped
+  exercise (``test_twelve_weights = exercise_tests("twelve-weights")``);
+* markers ``points(n)`` and ``visibility(v)``, and with
+  ``--gradecheck-results PATH`` a results JSON in Gradescope's format
+  (DESIGN.md C2), written by the controller also under pytest-xdist.
+
+Loading the plugin, and collecting a suite that does not grade a shipped
+exercise, does not import JAX.  Points and visibility travel from the workers
+to the controller in ``item.user_properties`` (keys ``gradecheck_*``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import json
+import math
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import settings as HypothesisSettings
+from hypothesis.errors import InvalidArgument
+
+from gradecheck._checks import CheckResult, check_backprop, check_gradients, check_layer
+from gradecheck._compare import Tolerance
+from gradecheck._errors import GradientMismatchError, SubmissionError
+from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE
+from gradecheck._version import __version__
+
+__all__ = [
+    "SandboxedModule",
+    "assert_backprop",
+    "assert_gradients",
+    "assert_layer",
+    "exercise_tests",
+]
+
+#: Gradescope's visibility values (``visibility`` marker).
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+#: Points of a test without a ``points`` marker.
+DEFAULT_POINTS = 1.0
+#: What a results JSON shows instead of a hidden test's output.
+HIDDEN_OUTPUT = "hidden test"
+#: Wall seconds a sandboxed submission may use in one pytest session, all calls together.
+SANDBOX_SESSION_SECONDS = 600.0
+_MAX_OUTPUT = 20_000
+
+# user_properties keys: they carry per-test data from xdist workers to the controller.
+_POINTS, _VISIBILITY, _OUTPUT, _FAILURE, _EXERCISE = (
+    "gradecheck_points",
+    "gradecheck_visibility",
+    "gradecheck_output",
+    "gradecheck_failure",
+    "gradecheck_exercise",
+)
+_ITEM_ARGUMENT = "gradecheck_graded_test"
+_RECORDER_NAME = "gradecheck-results"
+
+
+# ---------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The plugin's settings for one session, command line over ini."""
+
+    submission: Path | None
+    results: Path | None
+    sandbox: bool
+    profile: str | None
+    timeout: float
+
+
+_OPTIONS_KEY = pytest.StashKey[_Options]()
+_PREVIOUS_PROFILE_KEY = pytest.StashKey[str]()
+_GRADED_KEY = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradecheck", "gradecheck: grade backprop assignments")
+    group.addoption(
+        "--gradecheck-submission", metavar="PATH", dest="gradecheck_submission", default=None,
+        help="The student's .py or .ipynb file: the 'submission' fixture and exercise_tests() grade it "
+             "(ini: gradecheck_submission, relative to the ini file).",
+    )
+    group.addoption(
+        "--gradecheck-results", metavar="PATH", dest="gradecheck_results", default=None,
+        help="Write a Gradescope results JSON here at the end of the session (ini: gradecheck_results).",
+    )
+    group.addoption(
+        "--gradecheck-sandbox", action="store_true", dest="gradecheck_sandbox", default=None,
+        help="Load the submission in a sandboxed worker process, for untrusted code; the 'submission' "
+             "fixture then forwards calls to it (ini: gradecheck_sandbox = true).",
+    )
+    group.addoption(
+        "--gradecheck-profile", metavar="NAME", dest="gradecheck_profile", default=None,
+        help=f"Hypothesis profile to load, e.g. {GRADING_PROFILE!r} (deterministic) or {DEV_PROFILE!r} "
+             f"(randomized); default {GRADING_PROFILE!r} when writing results (ini: gradecheck_profile).",
+    )
+    group.addoption(
+        "--gradecheck-timeout", metavar="SECONDS", dest="gradecheck_timeout", default=None, type=float,
+        help="Wall seconds one call into a sandboxed submission may take (default 10; ini: gradecheck_timeout).",
+    )
+    parser.addini("gradecheck_submission", "gradecheck: the student's .py or .ipynb file.", default=None)
+    parser.addini("gradecheck_results", "gradecheck: write a Gradescope results JSON here.", default=None)
+    parser.addini("gradecheck_sandbox", "gradecheck: load the submission in a sandbox.", type="bool", default=False)
+    parser.addini("gradecheck_profile", "gradecheck: the Hypothesis profile to load.", default=None)
+    parser.addini("gradecheck_timeout", "gradecheck: seconds per call into a sandboxed submission.", default=None)
+
+
+def _read_options(config: pytest.Config) -> _Options:
+    def value(name: str) -> tuple[Any, Path]:
+        given = config.getoption(name)
+        if given is not None:
+            return given, Path(config.invocation_params.dir)
+        ini = config.getini(name)
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return (ini if ini not in ("", None) else None), base
+
+    def path(name: str) -> Path | None:
+        raw, base = value(name)
+        return None if raw is None else (base / os.path.expanduser(str(raw))).resolve()
+
+    raw_timeout, _ = value("gradecheck_timeout")
+    try:
+        timeout = 10.0 if raw_timeout is None else float(raw_timeout)
+    except ValueError:
+        raise pytest.UsageError(f"gradecheck_timeout should be a number of seconds; found {raw_timeout!r}.") from None
+    if not timeout > 0:
+        raise pytest.UsageError(f"--gradecheck-timeout should be a positive number of seconds; found {timeout!r}.")
+    profile, _ = value("gradecheck_profile")
+    return _Options(
+        submission=path("gradecheck_submission"),
+        results=path("gradecheck_results"),
+        sandbox=bool(value("gradecheck_sandbox")[0]),
+        profile=None if profile is None else str(profile),
+        timeout=timeout,
+    )
+
+
+def _options(config: pytest.Config) -> _Options:
+    return config.stash[_OPTIONS_KEY]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+# ---------------------------------------------------------------------------
+# Configuration, Hypothesis profile, report header
+# ---------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)  # after Hypothesis' own plugin has applied --hypothesis-profile
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"points(n): points this test is worth in the gradecheck results JSON (default {DEFAULT_POINTS:g})."
+    )
+    config.addinivalue_line(
+        "markers", "visibility(v): Gradescope visibility of this test: " + ", ".join(VISIBILITIES) + " (default visible)."
+    )
+    options = _read_options(config)
+    config.stash[_OPTIONS_KEY] = options
+    config.stash[_GRADED_KEY] = {}
+    if options.results is not None and not _is_worker(config):
+        config.pluginmanager.register(_Recorder(options), _RECORDER_NAME)
+    profile = options.profile
+    if profile is None and options.results is not None and not config.getoption("hypothesis_profile", None):
+        profile = GRADING_PROFILE
+    if profile is not None:
+        try:
+            HypothesisSettings.get_profile(profile)
+        except InvalidArgument:
+            raise pytest.UsageError(
+                f"--gradecheck-profile {profile!r}: no Hypothesis profile of that name is registered; "
+                f"gradecheck registers {GRADING_PROFILE!r} (deterministic) and {DEV_PROFILE!r} (randomized)."
+            ) from None
+        config.stash[_PREVIOUS_PROFILE_KEY] = HypothesisSettings.get_current_profile_name()
+        HypothesisSettings.load_profile(profile)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.pluginmanager.get_plugin(_RECORDER_NAME)
+    if recorder is not None:
+        config.pluginmanager.unregister(recorder)
+    previous = config.stash.get(_PREVIOUS_PROFILE_KEY, None)
+    if previous is not None:  # in-process runs (pytester) must not change the caller's profile
+        HypothesisSettings.load_profile(previous)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    options = _options(config)
+    current = HypothesisSettings.default
+    name = HypothesisSettings.get_current_profile_name()
+    if current.derandomize:
+        seed = "derived from each test (derandomized)"
+    elif config.getoption("hypothesis_seed", None) is not None:
+        seed = str(config.getoption("hypothesis_seed"))
+    else:
+        seed = "random (pass --hypothesis-seed=N to repeat a run)"
+    lines = [
+        f"gradecheck {__version__}: hypothesis profile {name!r} "
+        f"(derandomize={current.derandomize}, max_examples={current.max_examples}), seed: {seed}"
+    ]
+    if options.submission is not None:
+        how = "sandboxed" if options.sandbox else "imported in-process"
+        lines.append(f"gradecheck: submission {options.submission} ({how})")
+    if options.results is not None:
+        lines.append(f"gradecheck: results JSON -> {options.results}")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Markers -> user_properties
+# ---------------------------------------------------------------------------
+
+
+def _points_of(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return DEFAULT_POINTS
+    args = list(marker.args) + ([marker.kwargs["n"]] if "n" in marker.kwargs else [])
+    valid = (
+        len(args) == 1
+        and isinstance(args[0], (int, float))
+        and not isinstance(args[0], bool)
+        and math.isfinite(args[0])
+        and args[0] >= 0
+    )
+    if not valid:
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.points takes one number >= 0, e.g. @pytest.mark.points(2); "
+            f"found args={marker.args!r} kwargs={marker.kwargs!r}."
+        )
+    return float(args[0])
+
+
+def _visibility_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("visibility")
+    if marker is None:
+        return "visible"
+    args = list(marker.args) + ([marker.kwargs["v"]] if "v" in marker.kwargs else [])
+    if len(args) != 1 or args[0] not in VISIBILITIES:
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.visibility takes one of {', '.join(VISIBILITIES)}; "
+            f"found args={marker.args!r} kwargs={marker.kwargs!r}."
+        )
+    return str(args[0])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _options(config).results is None:
+        return
+    for item in items:
+        item.user_properties.append((_POINTS, _points_of(item)))
+        item.user_properties.append((_VISIBILITY, _visibility_of(item)))
+
+
+def _failure_message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """The exception's message (an assertion's explanation), plus its notes (Hypothesis' failing example)."""
+    value = excinfo.value
+    if isinstance(value, (AssertionError, pytest.fail.Exception)) and str(value).strip():
+        message = str(value).strip("\n")
+    else:
+        message = excinfo.exconly()
+    notes = [str(note) for note in getattr(value, "__notes__", ())]
+    return "\n".join([message, *notes])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    if _options(item.config).results is None:
+        return
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        report.user_properties.append((_FAILURE, _failure_message(call.excinfo)))
+
+
+# ---------------------------------------------------------------------------
+# Results JSON (controller only)
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _TestOutcome:
+    status: str = "passed"
+    ran: bool = False
+    points: float = DEFAULT_POINTS
+    visibility: str = "visible"
+    output: str = ""
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+
+class _Recorder:
+    """Collects test reports (serial, or from xdist workers) and writes the C2 results JSON.
+
+    Registered as a plugin on the controller only, when results are requested.
+    """
+
+    def __init__(self, options: _Options) -> None:
+        self.options = options
+        self.started = time.monotonic()
+        self.tests: dict[str, _TestOutcome] = {}
+        self.exercises: dict[str, dict[str, Any]] = {}
+        self.collection_errors: dict[str, str] = {}
+        self.written: dict[str, Any] | None = None
+
+    # -- hooks ------------------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = self.tests.setdefault(report.nodeid, _TestOutcome())
+        properties = dict(report.user_properties)
+        outcome.points = float(properties.get(_POINTS, outcome.points))
+        outcome.visibility = str(properties.get(_VISIBILITY, outcome.visibility))
+        if _OUTPUT in properties:
+            outcome.output = str(properties[_OUTPUT])
+        if _EXERCISE in properties:
+            info = json.loads(properties[_EXERCISE])
+            self.exercises[info["exercise"]] = info
+        if report.when == "call":
+            outcome.ran = True
+        if report.failed:
+            outcome.status = "failed"
+            message = str(properties.get(_FAILURE) or report.longreprtext or "failed")
+            outcome.problems.append(f"error in teardown: {message}" if report.when == "teardown" else message)
+        elif report.skipped:
+            outcome.status = "failed"  # never silent credit: a skipped test earns nothing
+            if hasattr(report, "wasxfail"):
+                reason = "expected to fail (xfail)" + (f": {report.wasxfail}" if report.wasxfail else "")
+            else:
+                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            outcome.problems.append(f"skipped: {reason.removeprefix('Skipped: ')}")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors[report.nodeid or "<session>"] = report.longreprtext.strip()[-_MAX_OUTPUT:]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        results = self.results()
+        path = self.options.results
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+        self.written = results
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.written is not None:
+            terminalreporter.write_sep(
+                "-",
+                f"gradecheck: {self.written['score']:g} / {self.written['max_score']:g} points; "
+                f"results written to {self.options.results}",
+            )
+
+    # -- the results dict -------------------------------------------------------------
+
+    def results(self) -> dict[str, Any]:
+        tests = []
+        for nodeid in sorted(self.tests):
+            outcome = self.tests[nodeid]
+            passed = outcome.status == "passed" and outcome.ran
+            output = "\n".join(outcome.problems) if outcome.problems else outcome.output
+            if outcome.visibility == "hidden":
+                output = HIDDEN_OUTPUT
+            tests.append(
+                {
+                    "name": nodeid,
+                    "score": round(outcome.points if passed else 0.0, 6),
+                    "max_score": round(outcome.points, 6),
+                    "status": "passed" if passed else "failed",
+                    "output": output[:_MAX_OUTPUT],
+                    "visibility": outcome.visibility,
+                }
+            )
+        for nodeid in sorted(self.collection_errors):
+            tests.append(
+                {
+                    "name": nodeid,
+                    "score": 0.0,
+                    "max_score": 0.0,
+                    "status": "failed",
+                    "output": "could not collect these tests (their points are missing from max_score):\n"
+                    + self.collection_errors[nodeid],
+                    "visibility": "visible",
+                }
+            )
+        score = round(sum(t["score"] for t in tests), 6)
+        max_score = round(sum(t["max_score"] for t in tests), 6)
+        passed = sum(t["status"] == "passed" for t in tests)
+        summary = [f"{passed} of {len(tests)} tests passed: {score:g} / {max_score:g} points."]
+        if self.collection_errors:
+            summary.append(f"{len(self.collection_errors)} test file(s) could not be collected; see the tests below.")
+        exercises = [self.exercises[key] for key in sorted(self.exercises)]
+        summary.extend(info["output"] for info in exercises if info.get("output"))
+        options = self.options
+        return {
+            "score": score,
+            "max_score": max_score,
+            "execution_time": round(time.monotonic() - self.started, 3),
+            "output": "\n".join(summary),
+            "tests": tests,
+            "gradecheck": {
+                "runner": "pytest",
+                "gradecheck_version": __version__,
+                "submission": options.submission.name if options.submission is not None else None,
+                "sandbox": options.sandbox,
+                "hypothesis_profile": HypothesisSettings.get_current_profile_name(),
+                "exercises": exercises,
+                "collection_errors": sorted(self.collection_errors),
+            },
+        }
+
+
+# ---------------------------------------------------------------------------
+# The submission fixture
+# ---------------------------------------------------------------------------
+
+
+def _submission_path(config: pytest.Config, override: str | os.PathLike[str] | None = None) -> Path:
+    if override is not None:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return (base / Path(override)).resolve()
+    path = _options(config).submission
+    if path is None:
+        pytest.fail(
+            "no submission to test: pass --gradecheck-submission PATH, or set gradecheck_submission = "
+            "\"student.py\" under [tool.pytest.ini_options] in pyproject.toml (or in pytest.ini).",
+            pytrace=False,
+        )
+    return path
+
+
+def _module_name(path: Path) -> str:
+    return "gradecheck_submission_" + re.sub(r"\W", "_", path.stem)
+
+
+def _import_submission(path: Path) -> Any:
+    """Import a .py file (or a notebook's code) in-process, as a fresh module."""
+    from gradecheck._submissions import read_submission
+
+    try:
+        source = read_submission(path).source
+    except SubmissionError as error:
+        pytest.fail(str(error), pytrace=False)
+    name = _module_name(path)
+    if path.suffix == ".py":
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+    else:
+        module = type(sys)(name)
+        module.__file__ = str(path)
+    sys.modules[name] = module
+    try:
+        if path.suffix == ".py":
+            spec.loader.exec_module(module)
+        else:
+            exec(compile(source, str(path), "exec"), module.__dict__)
+    except Exception as error:
+        sys.modules.pop(name, None)
+        raise SubmissionError(f"importing {path.name} failed: {type(error).__name__}: {error}") from error
+    return module
+
+
+def _to_wire(value: Any) -> tuple[Any, str]:
+    """An argument as a JSON value and the worker's conversion kind (numpy arrays arrive as float64 arrays)."""
+    if isinstance(value, np.ndarray):
+        return np.asarray(value, dtype=np.float64).tolist(), "array"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        return [np.asarray(v, dtype=np.float64).tolist() for v in value], "arrays"
+    return _plain(value), "raw"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"cannot pass a {type(value).__name__} to a sandboxed submission: pass numbers, strings, lists, "
+        f"dicts or numpy arrays."
+    )
+
+
+def _numeric_tree(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_numeric_tree(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _from_wire(value: Any) -> Any:
+    """A returned JSON value with lists of numbers as float64 arrays.
+
+    A rectangular nested list becomes one array (so a returned tuple of
+    same-shaped arrays arrives as one stacked array; it still unpacks);
+    a ragged list becomes a tuple of converted items.
+    """
+    if isinstance(value, list):
+        if _numeric_tree(value):
+            try:
+                return np.array(value, dtype=np.float64)
+            except ValueError:  # ragged
+                pass
+        return tuple(_from_wire(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _from_wire(v) for k, v in value.items()}
+    return value
+
+
+class SandboxedModule:
+    """The submission loaded in gradecheck's sandboxed worker process.
+
+    ``module.forward(weights, inputs, biases)`` calls the submission's
+    ``forward`` in the worker: numpy arrays are sent as float64 arrays (the
+    function receives numpy arrays), numbers, strings, lists and dicts as
+    JSON; the returned value comes back with lists of numbers as float64
+    arrays (see :func:`_from_wire`).  Only functions can be called; a failure
+    inside the submission raises :class:`~gradecheck.SubmissionError`.
+    """
+
+    def __init__(self, sandbox: Any, filename: str) -> None:
+        self._sandbox = sandbox
+        self._filename = filename
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        kind = self._sandbox.names.get(name)
+        if kind is None:
+            defined = ", ".join(sorted(self._sandbox.names)) or "nothing callable"
+            raise AttributeError(f"{self._filename} defines no function {name!r}; it defines: {defined}.")
+        if kind == "class":
+            raise TypeError(
+                f"{name} in {self._filename} is a class; a sandboxed submission can only be called through its "
+                f"functions. Test classes without --gradecheck-sandbox, or through a function of the submission."
+            )
+        return functools.partial(self._call, name)
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        from gradecheck._sandbox import SubmissionFailure
+
+        if kwargs:
+            raise TypeError(
+                f"{name}() of a sandboxed submission takes positional arguments only; "
+                f"got keyword argument(s) {', '.join(sorted(kwargs))}."
+            )
+
+        wire = [_to_wire(arg) for arg in args]
+        try:
+            value = self._sandbox.call(name, [w for w, _ in wire], [k for _, k in wire])
+        except SubmissionFailure as failure:
+            details = f"\n{failure.details.rstrip()}" if failure.details else ""
+            raise SubmissionError(f"{self._filename}: {failure}{details}") from None
+        return _from_wire(value)
+
+    def __dir__(self) -> list[str]:
+        return sorted(name for name, kind in self._sandbox.names.items() if kind == "function")
+
+    def __repr__(self) -> str:
+        return f"<sandboxed submission {self._filename!r}>"
+
+    def close(self) -> None:
+        """Stop the worker process."""
+        self._sandbox.close()
+
+
+def _open_sandboxed(path: Path, timeout: float) -> SandboxedModule:
+    from gradecheck._sandbox import Limits, SandboxedSubmission
+    from gradecheck._submissions import read_submission
+
+    try:
+        source = read_submission(path).source
+    except SubmissionError as error:
+        pytest.fail(str(error), pytrace=False)
+    limits = Limits(call_timeout=timeout, total_timeout=SANDBOX_SESSION_SECONDS)
+    sandbox = SandboxedSubmission(source, path.name, (), limits)
+    if sandbox.load_error is not None:
+        sandbox.close()
+        details = f"\n{sandbox.load_error.details.rstrip()}" if sandbox.load_error.details else ""
+        pytest.fail(f"could not load {path.name}: {sandbox.load_error}{details}", pytrace=False)
+    return SandboxedModule(sandbox, path.name)
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The student's module, loaded once per session from ``--gradecheck-submission``.
+
+    In-process by default (a learner's own repo); with ``--gradecheck-sandbox``
+    a :class:`SandboxedModule` whose functions run in a limited worker process.
+    """
+    options = _options(request.config)
+    path = _submission_path(request.config)
+    if not options.sandbox:
+        yield _import_submission(path)
+        return
+    module = _open_sandboxed(path, options.timeout)
+    try:
+        yield module
+    finally:
+        module.close()
+
+
+# ---------------------------------------------------------------------------
+# Assertions
+# ---------------------------------------------------------------------------
+
+
+def _raise_for(result: CheckResult) -> None:
+    __tracebackhide__ = True
+    if not result.passed:
+        raise GradientMismatchError(result.report(), result)
+
+
+def _session_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """Use the loaded Hypothesis profile when it is one of gradecheck's (chosen by this plugin or by the user)."""
+    if "settings" not in options and HypothesisSettings.get_current_profile_name() in (GRADING_PROFILE, DEV_PROFILE):
+        return {**options, "settings": HypothesisSettings.default}
+    return options
+
+
+def assert_gradients(
+    f: Callable[..., Any],
+    gradient: Callable[..., Any],
+    *inputs: Any,
+    names: Sequence[str] | None = None,
+    tolerance: Tolerance | None = None,
+    order: int = 4,
+) -> None:
+    """Assert ``gradient(*inputs)`` matches central finite differences of the scalar ``f``.
+
+    ``gradient`` returns one array per input (a list or tuple for several),
+    each shaped like its input.  See :func:`gradecheck.check_gradients`.
+
+    Raises:
+        GradientMismatchError: (an ``AssertionError``) whose message is the readable report.
+    """
+    __tracebackhide__ = True
+    _raise_for(check_gradients(f, gradient, *inputs, names=names, tolerance=tolerance, order=order))
+
+
+def assert_layer(layer: Any, **options: Any) -> None:
+    """Property-check a layer (DESIGN.md C5) against finite differences; see :func:`gradecheck.check_layer`.
+
+    Without ``settings=``, uses the session's Hypothesis profile when it is
+    ``gradecheck`` or ``gradecheck-dev``, else gradecheck's deterministic settings.
+    """
+    __tracebackhide__ = True
+    _raise_for(check_layer(layer, **_session_settings(options)))
+
+
+def assert_backprop(backprop: Callable[..., Any], **options: Any) -> None:
+    """Property-check ``backprop(weights, biases, x, y)`` (DESIGN.md C4); see :func:`gradecheck.check_backprop`.
+
+    Settings as in :func:`assert_layer`.
+    """
+    __tracebackhide__ = True
+    _raise_for(check_backprop(backprop, **_session_settings(options)))
+
+
+# ---------------------------------------------------------------------------
+# Exercise items as pytest tests
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _ExerciseRef:
+    exercise: str
+    submission: str | os.PathLike[str] | None
+
+
+def _graded_test_names(exercise: str) -> tuple[tuple[str, float, str], ...]:
+    """(name, max_score, visibility) of every test the grader reports for ``exercise``.
+
+    Computing element names needs the shapes of the expected outputs, so this
+    runs the JAX reference (at collection, only for suites that use
+    :func:`exercise_tests`).
+    """
+    from gradecheck._exercises import load_exercise
+    from gradecheck._grading import error_result
+
+    loaded = load_exercise(exercise)
+    return tuple((t["name"], float(t["max_score"]), t["visibility"]) for t in error_result(loaded, "")["tests"])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    ref = getattr(metafunc.function, "_gradecheck_exercise", None)
+    if not isinstance(ref, _ExerciseRef):
+        return
+    params = [
+        pytest.param(name, id=name, marks=[pytest.mark.points(points), pytest.mark.visibility(visibility)])
+        for name, points, visibility in _graded_test_names(ref.exercise)
+    ]
+    metafunc.parametrize(_ITEM_ARGUMENT, params)
+
+
+def _graded(config: pytest.Config, ref: _ExerciseRef) -> dict[str, Any]:
+    """The grader's result for ``ref``, computed once per session (and process)."""
+    from gradecheck._exercises import load_exercise
+    from gradecheck._grading import grade_file
+    from gradecheck._sandbox import Limits
+
+    path = _submission_path(config, ref.submission)
+    cache = config.stash[_GRADED_KEY]
+    key = (ref.exercise, str(path))
+    if key not in cache:
+        try:
+            exercise = load_exercise(ref.exercise)
+            result = grade_file(exercise, path, limits=Limits(call_timeout=_options(config).timeout))
+        except Exception as error:  # GradingError, ExerciseSpecError: fail every item, grade once
+            cache[key] = {"error": f"gradecheck could not grade {path.name}: {type(error).__name__}: {error}"}
+        else:
+            info = {
+                "exercise": exercise.id,
+                "version": exercise.version,
+                "title": exercise.title,
+                "score": result["score"],
+                "max_score": result["max_score"],
+                "mistakes": result["gradecheck"]["mistakes"],
+                "output": result["output"],
+            }
+            cache[key] = {"tests": {t["name"]: t for t in result["tests"]}, "info": json.dumps(info, sort_keys=True)}
+    return cache[key]
+
+
+def exercise_tests(exercise: str, *, submission: str | os.PathLike[str] | None = None) -> Callable[..., None]:
+    """A test function that expands to one test per graded test of ``exercise``.
+
+    Use it at module level in a test file::
+
+        test_twelve_weights = exercise_tests("twelve-weights")
+
+    Each test is named after the grader's test (``a[0]``, ``dL/dW[2,1]``,
+    ...), is worth that test's points, and has its visibility.  The submission
+    (``--gradecheck-submission``, or ``submission``, a path relative to the
+    ini file) is graded once per session, always in the sandbox, exactly as
+    ``gradecheck grade`` does; a failing test's message is the grader's output
+    with the diagnosis.
+
+    Args:
+        exercise: a shipped exercise id (see ``gradecheck exercises``), or the path of an
+            exercise folder (relative to the current directory).
+        submission: overrides the session's submission for these tests.
+    """
+    ref = _ExerciseRef(exercise, submission)
+
+    def test_exercise_item(gradecheck_graded_test: str, request: pytest.FixtureRequest) -> None:
+        graded = _graded(request.config, ref)
+        if "error" in graded:
+            pytest.fail(graded["error"], pytrace=False)
+        test = graded["tests"].get(gradecheck_graded_test)
+        request.node.user_properties.append((_EXERCISE, graded["info"]))
+        if test is None:
+            pytest.fail(
+                f"the grader reported no test named {gradecheck_graded_test!r} for {exercise!r}; "
+                f"it reported: {', '.join(graded['tests'])}.",
+                pytrace=False,
+            )
+        request.node.user_properties.append((_OUTPUT, test["output"]))
+        if test["status"] != "passed":
+            pytest.fail(test["output"], pytrace=False)
+
+    test_exercise_item._gradecheck_exercise = ref  # type: ignore[attr-defined]
+    test_exercise_item.__doc__ = f"One graded test of exercise {exercise!r} (see gradecheck.pytest_plugin.exercise_tests)."
+    return test_exercise_item
