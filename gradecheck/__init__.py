@@ -42,6 +42,7 @@ from gradecheck._errors import (
     SubmissionError,
 )
 from gradecheck._exercises import Exercise, ExerciseSpecError, ItemSpec, exercise_ids, load_exercise
+from gradecheck._batch import BatchSummary, grade_batch
 from gradecheck._grading import GradingError, grade_file, grade_source
 from gradecheck._mistakes import MISTAKES, Mistake
 from gradecheck._reports import render_html, render_text
@@ -70,6 +71,7 @@ __all__ = [
     "AnswerKeyError",
     "AuditEntry",
     "AuditReport",
+    "BatchSummary",
     "Exercise",
     "ExerciseSpecError",
     "GradingError",
@@ -81,6 +83,7 @@ __all__ = [
     "SubmissionError",
     "audit_key",
     "exercise_ids",
+    "grade_batch",
     "grade_file",
     "grade_source",
     "load_exercise",

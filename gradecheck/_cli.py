@@ -276,6 +276,16 @@ def grade(
             )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
+    if len(summary.results) <= 50:
+        rows = []
+        for source, target in zip(files, summary.results):
+            result = json.loads(target.read_text(encoding="utf-8"))
+            info = result.get("gradecheck", {})
+            note = ", ".join(info.get("mistakes", [])) or (info.get("error") or "").split("\n")[0][:70]
+            rows.append((str(source), f"{result['score']:g} / {result['max_score']:g}", note))
+        width = max(len(r[0]) for r in rows)
+        for name, score, note in rows:
+            click.echo(f"{name:<{width}}  {score:>11}  {note}".rstrip())
     click.echo(
         f"graded {summary.graded} submission(s)"
         + (f", skipped {summary.skipped} already graded" if summary.skipped else "")

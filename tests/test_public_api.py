@@ -18,7 +18,7 @@ PUBLIC = {
     "grading_settings", "network_differences", "network_finite_differences", "network_loss",
     "network_outputs", "random_direction", "reference_backprop", "register_profiles",
     # exercises and grading
-    "AnswerKeyError", "AuditEntry", "AuditReport", "Exercise", "ExerciseSpecError", "GradingError", "ItemSpec",
+    "AnswerKeyError", "AuditEntry", "AuditReport", "BatchSummary", "grade_batch", "Exercise", "ExerciseSpecError", "GradingError", "ItemSpec",
     "Limits", "MISTAKES", "Mistake", "Submission", "SubmissionError", "audit_key", "exercise_ids", "grade_file",
     "grade_source", "load_exercise", "load_key", "read_submission", "render_html", "render_text", "write_template",
 }
