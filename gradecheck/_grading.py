@@ -259,8 +259,7 @@ class _Grader:
             wrong = np.flatnonzero(~ok.reshape(-1))
             lines = [f"{key}: {wrong.size} of {ok.size} element(s) wrong"]
             for k in wrong[:6]:
-                index = ",".join(str(int(i)) for i in np.unravel_index(k, ok.shape)) if ok.ndim else ""
-                label = f"{key}[{index}]" if ok.ndim else key
+                label = f"{key}{_index_label(k, ok.shape)}"
                 lines.append(f"  {label}: expected {expected[key].reshape(-1)[k]:.6g}, got {value.reshape(-1)[k]:.6g}")
             problems.append("\n".join(lines))
         if problems:
@@ -297,10 +296,7 @@ class _Grader:
                 ok = _close(value, expected[key], rtol, atol)
                 if not ok.all():
                     wrong = np.flatnonzero(~ok.reshape(-1))
-                    where = ", ".join(
-                        (f"[{','.join(str(int(i)) for i in np.unravel_index(k, ok.shape))}]" if ok.ndim else "(scalar)")
-                        for k in wrong[:8]
-                    )
+                    where = ", ".join(_index_label(k, ok.shape) or "(scalar)" for k in wrong[:8])
                     more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
                     problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
             if problems:
@@ -354,6 +350,13 @@ class _Grader:
                 "visibility": item.visibility,
             }
         )
+
+
+def _index_label(flat_index: int, shape: tuple[int, ...]) -> str:
+    """``[i,j]`` for element ``flat_index`` of an array of ``shape``; ``""`` for a scalar."""
+    if not shape:
+        return ""
+    return "[" + ",".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]"
 
 
 def _indent(text: str) -> str:
