@@ -101,6 +101,21 @@ class BackpropTrace:
 
 _TRACE_COUNT = 0
 
+#: The activations and losses a kernel is compiled for (a static argument).
+_Family = tuple[tuple[str, ...], tuple[str, ...]]
+_EVERYTHING: _Family = (tuple(ACTIVATIONS), tuple(LOSSES))
+#: The lectures' network (sigmoid everywhere, half sum of squares, DESIGN.md C4):
+#: a kernel without the other branches compiles in about half the time.
+_SIGMOID_SSE: _Family = (("identity", "sigmoid"), ("half_sse",))
+
+
+def _family_of(network: Network) -> _Family:
+    """The smallest of the two kernels that covers ``network``: at most two compilations in all."""
+    small_acts, small_losses = _SIGMOID_SSE
+    if set(network.activations) <= set(small_acts) and network.loss in small_losses:
+        return _SIGMOID_SSE
+    return _EVERYTHING
+
 
 def _count_trace() -> None:
     global _TRACE_COUNT
@@ -115,6 +130,8 @@ def _choose(index: Any, names: Sequence[str], branch: Any, *operands: Any) -> An
     chosen see the harmless constant ``_SAFE_FILL`` instead of the operands, so
     neither they nor their (zero) gradients can produce NaN or infinity.
     """
+    if len(names) == 1:
+        return branch(names[0], *operands)
     results = []
     for k, name in enumerate(names):
         chosen = index == k
@@ -122,22 +139,22 @@ def _choose(index: Any, names: Sequence[str], branch: Any, *operands: Any) -> An
     return jax.lax.select_n(index, *results)
 
 
-def _activation_forward(index: Any, z: Any, unit_mask: Any, slope: Any) -> Any:
+def _activation_forward(index: Any, z: Any, unit_mask: Any, slope: Any, names: Sequence[str]) -> Any:
     def branch(name: str, z: Any, unit_mask: Any) -> Any:
         if name == "softmax":
             z = jnp.where(unit_mask > 0, z, -jnp.inf)
         return activate(name, z, jnp, negative_slope=slope)
 
-    return _choose(index, ACTIVATIONS, branch, z, unit_mask)
+    return _choose(index, names, branch, z, unit_mask)
 
 
-def _forward(weights: Any, biases: Any, x: Any, spec: dict[str, Any]) -> tuple[Any, Any]:
+def _forward(weights: Any, biases: Any, x: Any, spec: dict[str, Any], family: _Family) -> tuple[Any, Any]:
     """Return ``(zs, activations)`` stacked over layers: ``z_1..z_D`` and ``a_1..a_D``."""
 
     def layer(a_prev: Any, params: tuple[Any, ...]) -> tuple[Any, tuple[Any, Any]]:
         w, b, index, unit_mask = params
         z = a_prev @ w.T + b
-        a = _activation_forward(index, z, unit_mask, spec["slope"])
+        a = _activation_forward(index, z, unit_mask, spec["slope"], family[0])
         return a, (z, a)
 
     _, (zs, activations) = jax.lax.scan(
@@ -151,7 +168,7 @@ def _masked_output(a: Any, y: Any, spec: dict[str, Any]) -> tuple[Any, Any, Any]
     return jnp.where(mask, a, _SAFE_FILL), jnp.where(mask, y, _SAFE_FILL), mask
 
 
-def _loss_from_output(a: Any, y: Any, spec: dict[str, Any]) -> Any:
+def _loss_from_output(a: Any, y: Any, spec: dict[str, Any], family: _Family) -> Any:
     """The reduced loss.  Losses are evaluated per output unit (a trailing
     axis of one), masked, summed, then scaled; see :func:`_unit_scale`."""
     a, y, mask = _masked_output(a, y, spec)
@@ -159,42 +176,42 @@ def _loss_from_output(a: Any, y: Any, spec: dict[str, Any]) -> Any:
     def branch(name: str, a: Any, y: Any) -> Any:
         return loss_per_example(name, a[..., None], y[..., None], jnp)
 
-    per_unit = _choose(spec["loss"], LOSSES, branch, a, y)
+    per_unit = _choose(spec["loss"], family[1], branch, a, y)
     return jnp.sum(jnp.where(mask, per_unit, 0.0)) * spec["scale"]
 
 
-def _loss_gradient(a: Any, y: Any, spec: dict[str, Any]) -> Any:
+def _loss_gradient(a: Any, y: Any, spec: dict[str, Any], family: _Family) -> Any:
     """``dE/da_L`` with padded units and examples set to zero."""
     a, y, mask = _masked_output(a, y, spec)
 
     def branch(name: str, a: Any, y: Any) -> Any:
         return loss_gradient_per_example(name, a[..., None], y[..., None], jnp)[..., 0]
 
-    per_unit = _choose(spec["loss"], LOSSES, branch, a, y)
+    per_unit = _choose(spec["loss"], family[1], branch, a, y)
     return jnp.where(mask, per_unit, 0.0) * spec["scale"]
 
 
-def _layer_backward(l: Any, index: Any, z: Any, a: Any, d_a: Any, slope: Any) -> Any:
+def _layer_backward(l: Any, index: Any, z: Any, a: Any, d_a: Any, slope: Any, names: Sequence[str]) -> Any:
     """``delta_l = dE/dz_l`` from ``dE/da_l`` for the (traced) stacked layer ``l``."""
 
     def branch(name: str, z: Any, a: Any, d_a: Any) -> Any:
         return activation_backward(name, z, a, d_a, jnp, negative_slope=slope)
 
-    return _choose(index, ACTIVATIONS, branch, z, a, d_a)
+    return _choose(index, names, branch, z, a, d_a)
 
 
-def _explicit_backward(weights: Any, x: Any, zs: Any, activations: Any, y: Any, spec: dict[str, Any]):
+def _explicit_backward(weights: Any, x: Any, zs: Any, activations: Any, y: Any, spec: dict[str, Any], family: _Family):
     """The delta recursion, from the output layer down to ``dE/dx``.
 
     Returns ``(deltas, d_activations, d_weights, d_biases)`` stacked over
     layers; ``d_activations`` holds ``dE/da_0 .. dE/da_D``.
     """
     inputs = jnp.concatenate([x[None], activations[:-1]])
-    d_output = _loss_gradient(activations[-1], y, spec)
+    d_output = _loss_gradient(activations[-1], y, spec, family)
 
     def layer(d_a: Any, params: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
         l, index, w, z, a, a_prev = params
-        delta = _layer_backward(l, index, z, a, d_a, spec["slope"])
+        delta = _layer_backward(l, index, z, a, d_a, spec["slope"], family[0])
         d_a_prev = delta @ w
         return d_a_prev, (delta, d_a_prev, delta.T @ a_prev, jnp.sum(delta, axis=0))
 
@@ -204,29 +221,29 @@ def _explicit_backward(weights: Any, x: Any, zs: Any, activations: Any, y: Any, 
     return deltas, d_activations, d_weights, d_biases
 
 
-def _trace_kernel(weights, biases, x, y, spec):
+def _trace_kernel(weights, biases, x, y, spec, family):
     _count_trace()
 
     def forward_and_loss(weights, biases, x):
-        zs, activations = _forward(weights, biases, x, spec)
-        return _loss_from_output(activations[-1], y, spec), (zs, activations)
+        zs, activations = _forward(weights, biases, x, spec, family)
+        return _loss_from_output(activations[-1], y, spec, family), (zs, activations)
 
     # One forward pass feeds both backward passes: the explicit recursion and
     # JAX's own reverse mode (the cross-check).
     loss, pullback, (zs, activations) = jax.vjp(forward_and_loss, weights, biases, x, has_aux=True)
     auto = pullback(jnp.ones_like(loss))
-    deltas, d_activations, d_weights, d_biases = _explicit_backward(weights, x, zs, activations, y, spec)
+    deltas, d_activations, d_weights, d_biases = _explicit_backward(weights, x, zs, activations, y, spec, family)
     return loss, zs, activations, deltas, d_activations, d_weights, d_biases, auto
 
 
-def _loss_kernel(weights, biases, x, y, spec):
+def _loss_kernel(weights, biases, x, y, spec, family):
     _count_trace()
-    return _loss_from_output(_forward(weights, biases, x, spec)[1][-1], y, spec)
+    return _loss_from_output(_forward(weights, biases, x, spec, family)[1][-1], y, spec, family)
 
 
-def _outputs_kernel(weights, biases, x, spec):
+def _outputs_kernel(weights, biases, x, spec, family):
     _count_trace()
-    return _forward(weights, biases, x, spec)[1][-1]
+    return _forward(weights, biases, x, spec, family)[1][-1]
 
 
 _KERNELS = {"trace": _trace_kernel, "loss": _loss_kernel, "outputs": _outputs_kernel}
@@ -246,7 +263,9 @@ def _compiled(kind: str) -> Any:
         kernel = _KERNELS[kind]
         # A fresh wrapper, so that a cleared entry really traces again (JAX
         # also caches traces by the identity of the wrapped function).
-        compiled = jax.jit(lambda *args: kernel(*args), compiler_options=_compiler_options())
+        compiled = jax.jit(
+            lambda *args, family: kernel(*args, family), static_argnames=("family",), compiler_options=_compiler_options()
+        )
         _COMPILED[kind] = compiled
     return compiled
 
@@ -326,19 +345,19 @@ class _Layout:
         return array[0] if self.single else array
 
 
-def _stack(network: Network, layout: _Layout, weights: list[np.ndarray], biases: list[np.ndarray]):
+def _stack(network: Network, layout: _Layout, weights: list[np.ndarray], biases: list[np.ndarray], family: _Family):
     """Padded ``(depth, width, width)`` weights, ``(depth, width)`` biases, masks."""
     depth, width, offset = layout.depth, layout.width, layout.offset
     stacked_w = np.zeros((depth, width, width))
     stacked_w[:offset] = np.eye(width)
     stacked_b = np.zeros((depth, width))
-    activation = np.full(depth, ACTIVATIONS.index("identity"), dtype=np.int32)
+    activation = np.full(depth, family[0].index("identity"), dtype=np.int32)
     unit_masks = np.zeros((depth, width), dtype=bool)
     unit_masks[:offset, : network.widths[0]] = True
     for l, (w, b) in enumerate(zip(weights, biases)):
         stacked_w[offset + l, : w.shape[0], : w.shape[1]] = w
         stacked_b[offset + l, : b.shape[0]] = b
-        activation[offset + l] = ACTIVATIONS.index(network.activations[l])
+        activation[offset + l] = family[0].index(network.activations[l])
         unit_masks[offset + l, : w.shape[0]] = True
     return stacked_w, stacked_b, activation, unit_masks
 
@@ -369,17 +388,18 @@ def _prepare(network: Network, weights: Any, biases: Any, x: Any, y: Any | None)
     x = _as_float64(x, "x")
     network.check_data(x, np.zeros(x.shape[:-1] + (network.widths[-1],)) if y is None else y)
     layout = _Layout.of(network, x)
-    stacked_w, stacked_b, activation, unit_masks = _stack(network, layout, weights, biases)
+    family = _family_of(network)
+    stacked_w, stacked_b, activation, unit_masks = _stack(network, layout, weights, biases, family)
     scale = _unit_scale(network.loss, network.widths[-1])
     spec = {
         "activation": activation,
-        "loss": np.int32(LOSSES.index(network.loss)),
+        "loss": np.int32(family[1].index(network.loss)),
         "unit_masks": unit_masks,
         "row_mask": np.arange(layout.rows) < layout.m,
         "scale": np.float64(scale / layout.m if network.reduction == "mean" else scale),
         "slope": np.float64(network.negative_slope),
     }
-    args = {"weights": stacked_w, "biases": stacked_b, "x": _pad_rows(layout, x), "spec": spec}
+    args = {"weights": stacked_w, "biases": stacked_b, "x": _pad_rows(layout, x), "spec": spec, "family": family}
     if y is not None:
         args["y"] = _pad_rows(layout, _as_float64(y, "y"))
     return args, layout, x
@@ -405,7 +425,7 @@ def reference_backprop(network: Network, weights: Any, biases: Any, x: Any, y: A
     """
     args, layout, x = _prepare(network, weights, biases, x, y)
     with float64():
-        out = _compiled("trace")(args["weights"], args["biases"], args["x"], args["y"], args["spec"])
+        out = _compiled("trace")(args["weights"], args["biases"], args["x"], args["y"], args["spec"], family=args["family"])
         loss, zs, acts, deltas, d_acts, d_w, d_b, (auto_w, auto_b, auto_x) = jax.device_get(out)
     widths, offset = network.widths, layout.offset
     layers = [(offset + l, widths[l + 1], widths[l]) for l in range(network.depth)]
@@ -427,7 +447,7 @@ def network_loss(network: Network, weights: Any, biases: Any, x: Any, y: Any) ->
     """The loss ``E`` of ``network`` on ``(x, y)``, in float64 (see :func:`reference_backprop`)."""
     args, _, _ = _prepare(network, weights, biases, x, y)
     with float64():
-        loss = _compiled("loss")(args["weights"], args["biases"], args["x"], args["y"], args["spec"])
+        loss = _compiled("loss")(args["weights"], args["biases"], args["x"], args["y"], args["spec"], family=args["family"])
         return float(loss)
 
 
@@ -435,6 +455,6 @@ def network_outputs(network: Network, weights: Any, biases: Any, x: Any) -> np.n
     """The outputs ``a_L``: shape ``(n_L,)`` for one example, ``(m, n_L)`` for a batch."""
     args, layout, _ = _prepare(network, weights, biases, x, None)
     with float64():
-        outputs = _compiled("outputs")(args["weights"], args["biases"], args["x"], args["spec"])
+        outputs = _compiled("outputs")(args["weights"], args["biases"], args["x"], args["spec"], family=args["family"])
         outputs = jax.device_get(outputs)
     return layout.unpad(outputs, network.widths[-1])

@@ -326,7 +326,7 @@ def test_large_buckets_match_the_plain_network() -> None:
 
 def test_small_networks_share_one_compilation() -> None:
     rng = np.random.default_rng(1)
-    run(seeded_case(Network((2, 2), ("sigmoid",)), None))  # warm-up
+    run(seeded_case(Network((2, 2), ("softmax",), "softmax_cross_entropy"), None))  # warm-up
     before = _backprop._trace_count()
     for depth in range(1, 5):
         for m in (None, 1, 8):
@@ -334,6 +334,17 @@ def test_small_networks_share_one_compilation() -> None:
             network = Network(widths, ("relu",) * (depth - 1) + ("softmax",), "softmax_cross_entropy")
             run(seeded_case(network, m))
     assert _backprop._trace_count() == before
+
+
+def test_sigmoid_networks_share_one_smaller_compilation() -> None:
+    rng = np.random.default_rng(2)
+    run(seeded_case(Network((2, 2), ("sigmoid",)), None))  # warm-up: the sigmoid / half_sse kernel
+    before = _backprop._trace_count()
+    for depth in range(1, 5):
+        widths = tuple(int(w) for w in rng.integers(1, 9, depth + 1))
+        run(seeded_case(Network.mlp(widths), None))
+    assert _backprop._trace_count() == before
+    assert _backprop._family_of(Network.mlp((2, 3, 1))) != _backprop._family_of(Network((2, 1), ("tanh",)))
 
 
 def test_float64_context_leaves_the_global_flag_alone() -> None:
@@ -399,8 +410,8 @@ def test_a_flipped_delta_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
     honest = _backprop._layer_backward
     first_layer = _backprop._Layout.of(case.network, case.x).offset
 
-    def flipped(l, index, z, a, d_a, slope):
-        delta = honest(l, index, z, a, d_a, slope)
+    def flipped(l, index, z, a, d_a, slope, names):
+        delta = honest(l, index, z, a, d_a, slope, names)
         return jnp.where(l == first_layer, delta.at[..., 0].multiply(-1.0), delta)
 
     monkeypatch.setattr(_backprop, "_layer_backward", flipped)
