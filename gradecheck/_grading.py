@@ -448,6 +448,7 @@ def grade_source(
                 elif any(test["status"] == "failed" for test in tests):
                     mistakes = diagnose(kind, grader.evidence)
             printed = submission.output_tail(1000)
+            network_isolated = submission.network_isolated
     except GradecheckError:
         raise
     except Exception as bug:  # fail closed: a grader crash is an error, never credit
@@ -490,6 +491,7 @@ def grade_source(
             "diagnosis": diagnosis,
             "error": error,
             "notes": list(notes),
+            "sandbox": {"network_isolated": network_isolated},
         },
     }
 

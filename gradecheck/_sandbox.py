@@ -8,8 +8,11 @@ talks to it in JSON lines (see that file).  Whatever the submission does
 :class:`SubmissionFailure` with a message for the learner; the grader goes on.
 
 What is enforced (POSIX): wall time per call and per submission (the whole
-process group is killed), CPU time, address-space size, size of files written,
-size of each response.  The worker's folder is deleted afterwards.
+process group is killed, and descendants that left it), CPU time,
+address-space size, size of files written, size of each response; on Linux,
+where the grader may create namespaces, no network (a new network namespace:
+see :attr:`SandboxedSubmission.network_isolated`).  The worker's folder is
+deleted afterwards.
 """
 
 from __future__ import annotations
@@ -261,6 +264,8 @@ class SandboxedSubmission:
         self.limits = limits or Limits()
         self.names: dict[str, str] = {}
         self.forbidden_attempts: list[str] = []
+        #: Whether the worker runs without network (a new network namespace; Linux, root or user namespaces).
+        self.network_isolated = False
         self.load_error: SubmissionFailure | None = None
         self.restarts = 0
         self._process: Any = None
@@ -290,6 +295,7 @@ class SandboxedSubmission:
         except SubmissionFailure as failure:
             self.load_error = failure
             return
+        self.network_isolated = response.get("network") == "none"
         names = response.get("names", {})
         self.names = {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 

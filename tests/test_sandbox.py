@@ -184,3 +184,30 @@ def test_killing_the_fork_server_does_not_stop_grading() -> None:
     except SubmissionFailure:
         pass
     assert run("def f():\n    return 2\n") == 2
+
+
+def test_no_network_where_the_machine_allows_a_network_namespace() -> None:
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    source = (
+        "import socket\n"
+        "def f(port):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', int(port)), timeout=2).close()\n"
+        "        return 'connected'\n"
+        "    except OSError as error:\n"
+        "        return 'refused'\n"
+    )
+    try:
+        with SandboxedSubmission(source, limits=FAST) as submission:
+            outcome = submission.call("f", [port])
+            if submission.network_isolated:
+                assert outcome == "refused"
+            else:  # no namespaces here: the README says network access is then not blocked
+                assert outcome == "connected"
+    finally:
+        server.close()
