@@ -30,6 +30,8 @@ import traceback
 
 MAX_RESPONSE_BYTES = int(os.environ.get("GRADECHECK_MAX_RESPONSE_BYTES", str(4 * 1024 * 1024)))
 _SUBMISSION_FILE = "<submission>"
+#: "none" when the fork server put this worker in an empty network namespace.
+NETWORK = "shared"
 
 
 def _take_protocol_streams(output_path):
@@ -190,7 +192,7 @@ class _Worker:
             if name.startswith("_") or not callable(value):
                 continue
             names[name] = "class" if isinstance(value, type) else "function"
-        return {"names": names, "network": os.environ.get("GRADECHECK_NETWORK", "shared")}
+        return {"names": names, "network": NETWORK}
 
     def _callable(self, name):
         if self.namespace is None:

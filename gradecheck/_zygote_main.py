@@ -93,7 +93,7 @@ def _child(channel, fds, request, worker):
         os.chdir(request["folder"])
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ["GRADECHECK_NETWORK"] = "none" if isolated else "shared"
+        worker.NETWORK = "none" if isolated else "shared"
         worker.serve(request["output"], request["limits"])
     finally:
         os._exit(0)
