@@ -350,6 +350,8 @@ class SandboxedSubmission:
         process = self._process
         assert process is not None
         code = process.wait()
+        self._kill(process)  # its descendants, and our ends of the pipes
+        self._process = None  # the next call starts a fresh worker
         if code < 0:
             name = signal.Signals(-code).name
             reason = {
@@ -429,7 +431,9 @@ class SandboxedSubmission:
     def _ensure_running(self) -> None:
         if self._fatal is not None:
             raise self._fatal
-        if self._process is None or self._process.poll() is not None:
+        # A dead worker is noticed when its pipe closes (see _died), not polled for
+        # before every call: with the fork server, a poll is a round trip.
+        if self._process is None:
             if self.restarts >= self.limits.max_restarts:
                 self._fatal = SubmissionFailure(
                     f"The submission's process failed {self.restarts + 1} times; no more calls were made.", "crash"
