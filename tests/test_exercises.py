@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_an_exercise_folder_path_loads_too(tmp_path: Path) -> None:
     ("edit", "words"),
     [
         (lambda s: s.replace('title = "', 'titel = "'), ["'title'", "missing"]),
-        (lambda s: s.replace('version = "1"', "version = 1.5"), ["'version'", "1.5"]),
+        (lambda s: re.sub(r'(?m)^version = .*$', "version = 1.5", s), ["'version'", "1.5"]),
         (lambda s: s.replace("points = 6", 'points = "six"'), ["'items[1].points'", "'six'"]),
         (lambda s: s.replace("points = 6", "points = -1"), ["'items[1].points'", ">= 0"]),
         (lambda s: s.replace("elements = true\nshape", "elements = true\ncolour = 1\nshape"), ["items[1]", "colour"]),
