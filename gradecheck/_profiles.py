@@ -24,9 +24,18 @@ _SHARED = dict(
 )
 
 
+def _hypothesis_defaults() -> settings:
+    # A bare ``settings(...)`` inherits from the *current* default profile, which
+    # Hypothesis switches to its "ci" profile (derandomized) when $CI is set; our
+    # profiles must mean the same thing on a laptop and on a CI runner.
+    return settings.get_profile("default")
+
+
 def grading_settings(max_examples: int = 100) -> settings:
     """Deterministic settings: derandomized, no example database, no deadline."""
-    return settings(derandomize=True, database=None, max_examples=max_examples, **_SHARED)
+    return settings(
+        _hypothesis_defaults(), derandomize=True, database=None, max_examples=max_examples, **_SHARED
+    )
 
 
 def register_profiles() -> None:
@@ -36,4 +45,4 @@ def register_profiles() -> None:
     ``--hypothesis-profile=name``.
     """
     settings.register_profile(GRADING_PROFILE, grading_settings())
-    settings.register_profile(DEV_PROFILE, settings(max_examples=200, **_SHARED))
+    settings.register_profile(DEV_PROFILE, settings(_hypothesis_defaults(), max_examples=200, **_SHARED))

@@ -1,0 +1,35 @@
+"""The registered Hypothesis profiles mean the same thing whatever the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+_PROBE = """
+import json
+from hypothesis import settings
+from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE, register_profiles
+register_profiles()
+out = {}
+for name in (GRADING_PROFILE, DEV_PROFILE):
+    p = settings.get_profile(name)
+    out[name] = {"derandomize": p.derandomize, "database": p.database is not None, "max_examples": p.max_examples}
+out["current"] = settings.get_current_profile_name()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_profiles_ignore_hypothesis_ci_detection(ci: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"CI", "GITHUB_ACTIONS", "TF_BUILD", "BUILDKITE"}}
+    if ci:
+        env["CI"] = ci
+    done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, check=True)
+    profiles = json.loads(done.stdout)
+    assert profiles["current"] == ("ci" if ci else "default")  # the probe really saw the environment
+    assert profiles["gradecheck"] == {"derandomize": True, "database": False, "max_examples": 100}
+    assert profiles["gradecheck-dev"] == {"derandomize": False, "database": True, "max_examples": 200}
