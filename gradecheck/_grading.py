@@ -32,7 +32,7 @@ from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
 from gradecheck._exercises import Exercise, ItemSpec
 from gradecheck._kinds import ExerciseKind, get_kind
-from gradecheck._kinds._base import OutputError, as_output_array, format_value
+from gradecheck._kinds._base import OutputError, format_value
 from gradecheck._mistakes import diagnose, mistake_info
 from gradecheck._sandbox import Limits, SandboxedSubmission, SubmissionFailure
 from gradecheck._submissions import read_submission

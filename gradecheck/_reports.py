@@ -72,20 +72,10 @@ _LEGEND = " \N{MIDDLE DOT} ".join(["green: correct", "red: wrong", "amber: parti
 
 
 @dataclasses.dataclass(frozen=True)
-class ElementCell:
-    """One element test of an :class:`ElementGrid`.
-
-    Attributes:
-        name: the test's full name, e.g. ``"dL/dW[2,1]"``.
-        index: the indices in the name: ``(2, 1)`` for ``[2,1]``, ``(0,)`` for ``[0]``.
-        score: points earned, ``None`` where the result gives none.
-        max_score: points possible, ``None`` where the result gives none.
-        status: ``"passed"`` or ``"failed"``.
-        output: the test's output; ``None`` for a hidden test.
-    """
+class _Outcome:
+    """One test of the result; ``output`` is ``None`` for a hidden test."""
 
     name: str
-    index: tuple[int, ...]
     score: float | None
     max_score: float | None
     status: str
@@ -103,6 +93,22 @@ class ElementCell:
     def partial(self) -> bool:
         """Whether it earned some but not all of its points."""
         return _partial(self.score, self.max_score)
+
+
+@dataclasses.dataclass(frozen=True)
+class ElementCell(_Outcome):
+    """One element test of an :class:`ElementGrid`.
+
+    Attributes:
+        name: the test's full name, e.g. ``"dL/dW[2,1]"``.
+        score: points earned, ``None`` where the result gives none.
+        max_score: points possible, ``None`` where the result gives none.
+        status: ``"passed"`` or ``"failed"``.
+        output: the test's output; ``None`` for a hidden test.
+        index: the indices in the name: ``(2, 1)`` for ``[2,1]``, ``(0,)`` for ``[0]``.
+    """
+
+    index: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,25 +136,6 @@ class ElementGrid:
     def failed(self) -> list[ElementCell]:
         """The cells whose test failed, row-major."""
         return [cell for cell in self.tested() if not cell.passed]
-
-
-@dataclasses.dataclass(frozen=True)
-class _Outcome:
-    """One test of the result; ``output`` is ``None`` for a hidden test."""
-
-    name: str
-    score: float | None
-    max_score: float | None
-    status: str
-    output: str | None
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
-
-    @property
-    def hidden(self) -> bool:
-        return self.output is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -327,7 +314,7 @@ def _make_grid(base: str, members: list[tuple[tuple[int, ...], _Outcome]]) -> El
         return None
     cells: list[list[ElementCell | None]] = [[None] * shape[1] for _ in range(shape[0])]
     for (i, j), (index, t) in zip(positions, members):
-        cells[i][j] = ElementCell(t.name, index, t.score, t.max_score, t.status, t.output)
+        cells[i][j] = ElementCell(t.name, t.score, t.max_score, t.status, t.output, index=index)
     return ElementGrid(base, ndims.pop(), shape, tuple(tuple(row) for row in cells))
 
 

@@ -27,19 +27,16 @@ to the controller in ``item.user_properties`` (keys ``gradecheck_*``).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import importlib.util
 import json
 import math
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import settings as HypothesisSettings
 from hypothesis.errors import InvalidArgument
@@ -47,7 +44,17 @@ from hypothesis.errors import InvalidArgument
 from gradecheck._checks import CheckResult, check_backprop, check_gradients, check_layer
 from gradecheck._compare import Tolerance
 from gradecheck._errors import GradientMismatchError, SubmissionError
+from gradecheck._plugin_results import (
+    _EXERCISE,
+    _FAILURE,
+    _OUTPUT,
+    _POINTS,
+    _VISIBILITY,
+    DEFAULT_POINTS,
+    _Recorder,
+)
 from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE
+from gradecheck._sandboxed_module import SandboxedModule
 from gradecheck._version import __version__
 
 __all__ = [
@@ -60,22 +67,8 @@ __all__ = [
 
 #: Gradescope's visibility values (``visibility`` marker).
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-#: Points of a test without a ``points`` marker.
-DEFAULT_POINTS = 1.0
-#: What a results JSON shows instead of a hidden test's output.
-HIDDEN_OUTPUT = "hidden test"
 #: Wall seconds a sandboxed submission may use in one pytest session, all calls together.
 SANDBOX_SESSION_SECONDS = 600.0
-_MAX_OUTPUT = 20_000
-
-# user_properties keys: they carry per-test data from xdist workers to the controller.
-_POINTS, _VISIBILITY, _OUTPUT, _FAILURE, _EXERCISE = (
-    "gradecheck_points",
-    "gradecheck_visibility",
-    "gradecheck_output",
-    "gradecheck_failure",
-    "gradecheck_exercise",
-)
 _ITEM_ARGUMENT = "gradecheck_graded_test"
 _RECORDER_NAME = "gradecheck-results"
 
@@ -303,142 +296,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # ---------------------------------------------------------------------------
-# Results JSON (controller only)
-# ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class _TestOutcome:
-    status: str = "passed"
-    ran: bool = False
-    points: float = DEFAULT_POINTS
-    visibility: str = "visible"
-    output: str = ""
-    problems: list[str] = dataclasses.field(default_factory=list)
-
-
-class _Recorder:
-    """Collects test reports (serial, or from xdist workers) and writes the C2 results JSON.
-
-    Registered as a plugin on the controller only, when results are requested.
-    """
-
-    def __init__(self, options: _Options) -> None:
-        self.options = options
-        self.started = time.monotonic()
-        self.tests: dict[str, _TestOutcome] = {}
-        self.exercises: dict[str, dict[str, Any]] = {}
-        self.collection_errors: dict[str, str] = {}
-        self.written: dict[str, Any] | None = None
-
-    # -- hooks ------------------------------------------------------------------------
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        outcome = self.tests.setdefault(report.nodeid, _TestOutcome())
-        properties = dict(report.user_properties)
-        outcome.points = float(properties.get(_POINTS, outcome.points))
-        outcome.visibility = str(properties.get(_VISIBILITY, outcome.visibility))
-        if _OUTPUT in properties:
-            outcome.output = str(properties[_OUTPUT])
-        if _EXERCISE in properties:
-            info = json.loads(properties[_EXERCISE])
-            self.exercises[info["exercise"]] = info
-        if report.when == "call":
-            outcome.ran = True
-        if report.failed:
-            outcome.status = "failed"
-            message = str(properties.get(_FAILURE) or report.longreprtext or "failed")
-            outcome.problems.append(f"error in teardown: {message}" if report.when == "teardown" else message)
-        elif report.skipped:
-            outcome.status = "failed"  # never silent credit: a skipped test earns nothing
-            if hasattr(report, "wasxfail"):
-                reason = "expected to fail (xfail)" + (f": {report.wasxfail}" if report.wasxfail else "")
-            else:
-                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            outcome.problems.append(f"skipped: {reason.removeprefix('Skipped: ')}")
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.collection_errors[report.nodeid or "<session>"] = report.longreprtext.strip()[-_MAX_OUTPUT:]
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        results = self.results()
-        path = self.options.results
-        assert path is not None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
-        self.written = results
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.written is not None:
-            terminalreporter.write_sep(
-                "-",
-                f"gradecheck: {self.written['score']:g} / {self.written['max_score']:g} points; "
-                f"results written to {self.options.results}",
-            )
-
-    # -- the results dict -------------------------------------------------------------
-
-    def results(self) -> dict[str, Any]:
-        tests = []
-        for nodeid in sorted(self.tests):
-            outcome = self.tests[nodeid]
-            passed = outcome.status == "passed" and outcome.ran
-            output = "\n".join(outcome.problems) if outcome.problems else outcome.output
-            if outcome.visibility == "hidden":
-                output = HIDDEN_OUTPUT
-            tests.append(
-                {
-                    "name": nodeid,
-                    "score": round(outcome.points if passed else 0.0, 6),
-                    "max_score": round(outcome.points, 6),
-                    "status": "passed" if passed else "failed",
-                    "output": output[:_MAX_OUTPUT],
-                    "visibility": outcome.visibility,
-                }
-            )
-        for nodeid in sorted(self.collection_errors):
-            tests.append(
-                {
-                    "name": nodeid,
-                    "score": 0.0,
-                    "max_score": 0.0,
-                    "status": "failed",
-                    "output": "could not collect these tests (their points are missing from max_score):\n"
-                    + self.collection_errors[nodeid],
-                    "visibility": "visible",
-                }
-            )
-        score = round(sum(t["score"] for t in tests), 6)
-        max_score = round(sum(t["max_score"] for t in tests), 6)
-        passed = sum(t["status"] == "passed" for t in tests)
-        summary = [f"{passed} of {len(tests)} tests passed: {score:g} / {max_score:g} points."]
-        if self.collection_errors:
-            summary.append(f"{len(self.collection_errors)} test file(s) could not be collected; see the tests below.")
-        exercises = [self.exercises[key] for key in sorted(self.exercises)]
-        summary.extend(info["output"] for info in exercises if info.get("output"))
-        options = self.options
-        return {
-            "score": score,
-            "max_score": max_score,
-            "execution_time": round(time.monotonic() - self.started, 3),
-            "output": "\n".join(summary),
-            "tests": tests,
-            "gradecheck": {
-                "runner": "pytest",
-                "gradecheck_version": __version__,
-                "submission": options.submission.name if options.submission is not None else None,
-                "sandbox": options.sandbox,
-                "hypothesis_profile": HypothesisSettings.get_current_profile_name(),
-                "exercises": exercises,
-                "collection_errors": sorted(self.collection_errors),
-            },
-        }
-
-
-# ---------------------------------------------------------------------------
 # The submission fixture
 # ---------------------------------------------------------------------------
 
@@ -487,114 +344,6 @@ def _import_submission(path: Path) -> Any:
         sys.modules.pop(name, None)
         raise SubmissionError(f"importing {path.name} failed: {type(error).__name__}: {error}") from error
     return module
-
-
-def _to_wire(value: Any) -> tuple[Any, str]:
-    """An argument as a JSON value and the worker's conversion kind (numpy arrays arrive as float64 arrays)."""
-    if isinstance(value, np.ndarray):
-        return np.asarray(value, dtype=np.float64).tolist(), "array"
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-        return [np.asarray(v, dtype=np.float64).tolist() for v in value], "arrays"
-    return _plain(value), "raw"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(
-        f"cannot pass a {type(value).__name__} to a sandboxed submission: pass numbers, strings, lists, "
-        f"dicts or numpy arrays."
-    )
-
-
-def _numeric_tree(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(_numeric_tree(v) for v in value)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _from_wire(value: Any) -> Any:
-    """A returned JSON value with lists of numbers as float64 arrays.
-
-    A rectangular nested list becomes one array (so a returned tuple of
-    same-shaped arrays arrives as one stacked array; it still unpacks);
-    a ragged list becomes a tuple of converted items.
-    """
-    if isinstance(value, list):
-        if _numeric_tree(value):
-            try:
-                return np.array(value, dtype=np.float64)
-            except ValueError:  # ragged
-                pass
-        return tuple(_from_wire(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _from_wire(v) for k, v in value.items()}
-    return value
-
-
-class SandboxedModule:
-    """The submission loaded in gradecheck's sandboxed worker process.
-
-    ``module.forward(weights, inputs, biases)`` calls the submission's
-    ``forward`` in the worker: numpy arrays are sent as float64 arrays (the
-    function receives numpy arrays), numbers, strings, lists and dicts as
-    JSON; the returned value comes back with lists of numbers as float64
-    arrays (see :func:`_from_wire`).  Only functions can be called; a failure
-    inside the submission raises :class:`~gradecheck.SubmissionError`.
-    """
-
-    def __init__(self, sandbox: Any, filename: str) -> None:
-        self._sandbox = sandbox
-        self._filename = filename
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        kind = self._sandbox.names.get(name)
-        if kind is None:
-            defined = ", ".join(sorted(self._sandbox.names)) or "nothing callable"
-            raise AttributeError(f"{self._filename} defines no function {name!r}; it defines: {defined}.")
-        if kind == "class":
-            raise TypeError(
-                f"{name} in {self._filename} is a class; a sandboxed submission can only be called through its "
-                f"functions. Test classes without --gradecheck-sandbox, or through a function of the submission."
-            )
-        return functools.partial(self._call, name)
-
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        from gradecheck._sandbox import SubmissionFailure
-
-        if kwargs:
-            raise TypeError(
-                f"{name}() of a sandboxed submission takes positional arguments only; "
-                f"got keyword argument(s) {', '.join(sorted(kwargs))}."
-            )
-
-        wire = [_to_wire(arg) for arg in args]
-        try:
-            value = self._sandbox.call(name, [w for w, _ in wire], [k for _, k in wire])
-        except SubmissionFailure as failure:
-            details = f"\n{failure.details.rstrip()}" if failure.details else ""
-            raise SubmissionError(f"{self._filename}: {failure}{details}") from None
-        return _from_wire(value)
-
-    def __dir__(self) -> list[str]:
-        return sorted(name for name, kind in self._sandbox.names.items() if kind == "function")
-
-    def __repr__(self) -> str:
-        return f"<sandboxed submission {self._filename!r}>"
-
-    def close(self) -> None:
-        """Stop the worker process."""
-        self._sandbox.close()
 
 
 def _open_sandboxed(path: Path, timeout: float) -> SandboxedModule:

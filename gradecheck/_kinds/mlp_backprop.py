@@ -101,8 +101,8 @@ def _layer_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray | 
     message = f"{name} should have shape {shape}, got shape {array.shape}"
     if len(shape) == 2 and array.shape == shape[::-1]:
         message += (
-            f": a transposed weight gradient. Shape it like the weight matrix (rows = units of the layer above), "
-            f"i.e. np.outer(delta, a_prev)"
+            ": a transposed weight gradient. Shape it like the weight matrix (rows = units of the layer above), "
+            "i.e. np.outer(delta, a_prev)"
         )
     return message
 
