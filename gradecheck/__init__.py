@@ -1,8 +1,9 @@
 """gradecheck: verify hand-written backpropagation and grade backprop exercises.
 
 The public API lives here; implementation modules are private.  Importing
-``gradecheck`` does not import JAX: the JAX reference (:func:`reference_backprop`
-and friends) is loaded the first time one of its names is used.
+``gradecheck`` is cheap: each public name's module (JAX for the reference
+backprop, nbformat for notebooks, ...) is imported the first time the name is
+used.  Importing it registers gradecheck's Hypothesis profiles.
 
 Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`.
 """
@@ -12,58 +13,112 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from gradecheck._checks import (
-    REFERENCE_TOLERANCE,
-    CheckResult,
-    assert_backprop,
-    assert_gradients,
-    assert_layer,
-    check_backprop,
-    check_gradients,
-    check_layer,
-)
-from gradecheck._compare import (
-    DEFAULT_TOLERANCES,
-    ComparisonSet,
-    GradientComparison,
-    Tolerance,
-    compare_gradients,
-    compare_many,
-    default_tolerance,
-)
-from gradecheck._version import __version__  # noqa: I001  (first: other modules read it)
-from gradecheck._audit import AnswerKeyError, AuditEntry, AuditReport, audit_key, load_key
-from gradecheck._errors import (
-    GradecheckError,
-    GradientMismatchError,
-    InvalidArgumentError,
-    LayerProtocolError,
-    LoadError,
-    SubmissionError,
-)
-from gradecheck._exercises import Exercise, ExerciseSpecError, ItemSpec, exercise_ids, load_exercise
-from gradecheck._batch import BatchSummary, grade_batch
-from gradecheck._grading import GradingError, grade_file, grade_source
-from gradecheck._mistakes import MISTAKES, Mistake
-from gradecheck._reports import render_html, render_text
-from gradecheck._sandbox import Limits
-from gradecheck._submissions import Submission, read_submission, write_template
-from gradecheck._network import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, REDUCTIONS, Network
-from gradecheck._network_fd import NetworkDifferences, network_differences, network_finite_differences
-from gradecheck._numeric import (
-    FiniteDifference,
-    central_difference,
-    central_difference_args,
-    central_difference_vectorized,
-    default_step,
-    directional_derivative,
-    random_direction,
-)
-from gradecheck._precision import float64
-from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE, grading_settings, register_profiles
+from gradecheck._version import __version__
+from gradecheck._profiles import register_profiles as _register_profiles
 
 if TYPE_CHECKING:
-    from gradecheck._backprop import BackpropTrace, network_loss, network_outputs, reference_backprop
+    from gradecheck._audit import (
+        AnswerKeyError,
+        AuditEntry,
+        AuditReport,
+        audit_key,
+        load_key,
+    )
+    from gradecheck._backprop import (
+        BackpropTrace,
+        network_loss,
+        network_outputs,
+        reference_backprop,
+    )
+    from gradecheck._batch import (
+        BatchSummary,
+        grade_batch,
+    )
+    from gradecheck._checks import (
+        CheckResult,
+        REFERENCE_TOLERANCE,
+        assert_backprop,
+        assert_gradients,
+        assert_layer,
+        check_backprop,
+        check_gradients,
+        check_layer,
+    )
+    from gradecheck._compare import (
+        ComparisonSet,
+        DEFAULT_TOLERANCES,
+        GradientComparison,
+        Tolerance,
+        compare_gradients,
+        compare_many,
+        default_tolerance,
+    )
+    from gradecheck._errors import (
+        GradecheckError,
+        GradientMismatchError,
+        InvalidArgumentError,
+        LayerProtocolError,
+        LoadError,
+        SubmissionError,
+    )
+    from gradecheck._exercises import (
+        Exercise,
+        ExerciseSpecError,
+        ItemSpec,
+        exercise_ids,
+        load_exercise,
+    )
+    from gradecheck._grading import (
+        GradingError,
+        grade_file,
+        grade_source,
+    )
+    from gradecheck._mistakes import (
+        MISTAKES,
+        Mistake,
+    )
+    from gradecheck._network import (
+        ACTIVATIONS,
+        HIDDEN_ACTIVATIONS,
+        LOSSES,
+        Network,
+        REDUCTIONS,
+    )
+    from gradecheck._network_fd import (
+        NetworkDifferences,
+        network_differences,
+        network_finite_differences,
+    )
+    from gradecheck._numeric import (
+        FiniteDifference,
+        central_difference,
+        central_difference_args,
+        central_difference_vectorized,
+        default_step,
+        directional_derivative,
+        random_direction,
+    )
+    from gradecheck._precision import (
+        float64,
+    )
+    from gradecheck._profiles import (
+        DEV_PROFILE,
+        GRADING_PROFILE,
+        grading_settings,
+        register_profiles,
+    )
+    from gradecheck._reports import (
+        render_html,
+        render_text,
+    )
+    from gradecheck._sandbox import (
+        Limits,
+    )
+    from gradecheck._submissions import (
+        Submission,
+        read_submission,
+        write_template,
+    )
 
 
 __all__ = [
@@ -138,16 +193,87 @@ __all__ = [
     "register_profiles",
 ]
 
-#: Names whose modules import JAX: loaded on first use (PEP 562).
+#: Where each public name lives; a module is imported the first time one of its names is used (PEP 562),
+#: so ``import gradecheck`` stays cheap (no JAX, Hypothesis engine, nbformat or Jupyter schema until needed).
 _LAZY = {
+    "ACTIVATIONS": "gradecheck._network",
+    "AnswerKeyError": "gradecheck._audit",
+    "assert_backprop": "gradecheck._checks",
+    "assert_gradients": "gradecheck._checks",
+    "assert_layer": "gradecheck._checks",
+    "audit_key": "gradecheck._audit",
+    "AuditEntry": "gradecheck._audit",
+    "AuditReport": "gradecheck._audit",
     "BackpropTrace": "gradecheck._backprop",
+    "BatchSummary": "gradecheck._batch",
+    "central_difference": "gradecheck._numeric",
+    "central_difference_args": "gradecheck._numeric",
+    "central_difference_vectorized": "gradecheck._numeric",
+    "check_backprop": "gradecheck._checks",
+    "check_gradients": "gradecheck._checks",
+    "check_layer": "gradecheck._checks",
+    "CheckResult": "gradecheck._checks",
+    "compare_gradients": "gradecheck._compare",
+    "compare_many": "gradecheck._compare",
+    "ComparisonSet": "gradecheck._compare",
+    "default_step": "gradecheck._numeric",
+    "default_tolerance": "gradecheck._compare",
+    "DEFAULT_TOLERANCES": "gradecheck._compare",
+    "DEV_PROFILE": "gradecheck._profiles",
+    "directional_derivative": "gradecheck._numeric",
+    "Exercise": "gradecheck._exercises",
+    "exercise_ids": "gradecheck._exercises",
+    "ExerciseSpecError": "gradecheck._exercises",
+    "FiniteDifference": "gradecheck._numeric",
+    "float64": "gradecheck._precision",
+    "grade_batch": "gradecheck._batch",
+    "grade_file": "gradecheck._grading",
+    "grade_source": "gradecheck._grading",
+    "GradecheckError": "gradecheck._errors",
+    "GradientComparison": "gradecheck._compare",
+    "GradientMismatchError": "gradecheck._errors",
+    "GRADING_PROFILE": "gradecheck._profiles",
+    "grading_settings": "gradecheck._profiles",
+    "GradingError": "gradecheck._grading",
+    "HIDDEN_ACTIVATIONS": "gradecheck._network",
+    "InvalidArgumentError": "gradecheck._errors",
+    "ItemSpec": "gradecheck._exercises",
+    "LayerProtocolError": "gradecheck._errors",
+    "Limits": "gradecheck._sandbox",
+    "load_exercise": "gradecheck._exercises",
+    "load_key": "gradecheck._audit",
+    "LoadError": "gradecheck._errors",
+    "LOSSES": "gradecheck._network",
+    "Mistake": "gradecheck._mistakes",
+    "MISTAKES": "gradecheck._mistakes",
+    "Network": "gradecheck._network",
+    "network_differences": "gradecheck._network_fd",
+    "network_finite_differences": "gradecheck._network_fd",
     "network_loss": "gradecheck._backprop",
     "network_outputs": "gradecheck._backprop",
+    "NetworkDifferences": "gradecheck._network_fd",
+    "random_direction": "gradecheck._numeric",
+    "read_submission": "gradecheck._submissions",
+    "REDUCTIONS": "gradecheck._network",
     "reference_backprop": "gradecheck._backprop",
+    "REFERENCE_TOLERANCE": "gradecheck._checks",
+    "register_profiles": "gradecheck._profiles",
+    "render_html": "gradecheck._reports",
+    "render_text": "gradecheck._reports",
+    "Submission": "gradecheck._submissions",
+    "SubmissionError": "gradecheck._errors",
+    "Tolerance": "gradecheck._compare",
+    "write_template": "gradecheck._submissions",
 }
 
 
+#: Public submodules, also reachable as attributes of ``gradecheck``.
+_SUBMODULES = ("strategies", "pytest_plugin")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"gradecheck.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'gradecheck' has no attribute {name!r}")
@@ -160,4 +286,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-register_profiles()
+_register_profiles()

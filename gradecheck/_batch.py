@@ -144,9 +144,26 @@ class BatchSummary:
     summary: Path
 
 
+def _warm_grading_process() -> None:
+    """Pool initializer: start the sandbox's fork server now, so that it warms up while JAX is imported."""
+    from gradecheck._sandbox import _Zygote
+
+    _Zygote.get()
+
+
+#: Imported once by the fork server that starts the default pool's processes, which then start warm.
+_PRELOAD = ["gradecheck._preload"]
+
+
 def _default_executor(jobs: int) -> Executor:
-    # "spawn": the grader process may hold JAX threads, which must not be forked.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    # Not "fork": this process may hold JAX threads, which must not be forked.  A fork
+    # server is a fresh interpreter that imports _PRELOAD once and forks each pool process.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_warm_grading_process)
 
 
 def grade_batch(

@@ -8,7 +8,12 @@ computed here, by the JAX reference, and compared here.
 Items on the statement's given values are scored element by element where the
 spec says so; hidden items draw random instances with Hypothesis (seeded by
 exercise id, version and item name, so a regrade gives the same score) and
-report the shrunk counterexample without revealing expected values.  A
+report the shrunk counterexample without revealing expected values.  The
+search gets no feedback from a passing check, so it draws the same instances
+for every submission that passes them all: each process draws that sample once
+(with expected values), a submission is first tried on it, and only one that
+fails somewhere gets the search (which then fails at the same instance and
+shrinks from there).  A
 backward output that is wrong but matches finite differences of the
 submission's own forward, while that forward is wrong, keeps its credit
 ("credit carries forward").  A grader failure raises :class:`GradingError`:
@@ -19,10 +24,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import math
 import time
 from pathlib import Path
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,6 +125,61 @@ def _seed_for(exercise: Exercise, item: ItemSpec) -> int:
 
 class _HiddenFailure(AssertionError):
     pass
+
+
+def _hidden_search(exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check: Callable[[Any], None]) -> Callable[[], None]:
+    """The Hypothesis search of a hidden item: ``check`` on drawn instances, shrinking the first failure."""
+    runner = settings(
+        database=None,
+        derandomize=False,
+        max_examples=item.examples,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    return runner(seed(_seed_for(exercise, item))(given(kind.instance_strategy(exercise.settings))(check)))
+
+
+def _sample_key(exercise: Exercise, kind: ExerciseKind, item: ItemSpec) -> tuple[Any, ...]:
+    settings_text = json.dumps(exercise.settings, sort_keys=True, default=repr)
+    return (type(kind).__qualname__, str(exercise.directory), exercise.id, exercise.version, item.name, item.examples, settings_text)
+
+
+_SAMPLES: dict[tuple[Any, ...], tuple[tuple[Mapping[str, Any], dict[str, np.ndarray]], ...]] = {}
+_MAX_SAMPLES = 64
+
+
+def _hidden_sample(
+    exercise: Exercise, kind: ExerciseKind, item: ItemSpec
+) -> tuple[tuple[Mapping[str, Any], dict[str, np.ndarray]], ...]:
+    """The instances (with expected values) that the search of a hidden item draws when every check passes.
+
+    The search is seeded and gets no feedback from a passing check, so it draws
+    the same instances for every submission that passes them all: drawn once per
+    process and reused, a correct submission is graded without Hypothesis.
+    """
+    key = _sample_key(exercise, kind, item)
+    sample = _SAMPLES.get(key)
+    if sample is None:
+        drawn: list[tuple[Mapping[str, Any], dict[str, np.ndarray]]] = []
+        _hidden_search(exercise, kind, item, lambda instance: drawn.append((instance, kind.expected(instance))))()
+        sample = tuple(drawn)
+        if len(_SAMPLES) >= _MAX_SAMPLES:
+            _SAMPLES.pop(next(iter(_SAMPLES)))
+        _SAMPLES[key] = sample
+    return sample
+
+
+def _passes_sample(grader: _Grader, item: ItemSpec) -> bool:
+    """Whether the submission is right on every instance of :func:`_hidden_sample` (stops at the first wrong one)."""
+    for instance, expected in _hidden_sample(grader.exercise, grader.kind, item):
+        got = grader.kind.run(grader.submission, instance, item.outputs, expected)
+        if grader._hidden_problems(item, got, expected):
+            return False
+    return True
 
 
 class _Grader:
@@ -278,27 +339,18 @@ class _Grader:
     # -- hidden instances ------------------------------------------------------------------
 
     def grade_hidden(self, item: ItemSpec) -> None:
-        strategy = self.kind.instance_strategy(self.exercise.settings)
+        if _passes_sample(self, item):
+            sample = _hidden_sample(self.exercise, self.kind, item)
+            self._add(item.name, item.points, item.points, f"correct on {len(sample)} random instances", item)
+            return
         failures: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str]] = []
         count = {"examples": 0, "first_failure": 0}
-        rtol, atol = _tolerance(item)
 
         def check(instance: Mapping[str, Any]) -> None:
             count["examples"] += 1
             expected = self.kind.expected(instance)
             got = self.kind.run(self.submission, instance, item.outputs, expected)
-            problems = []
-            for key in item.outputs:
-                value = got.get(key)
-                if not isinstance(value, np.ndarray):
-                    problems.append(f"{key}: {value}")
-                    continue
-                ok = _close(value, expected[key], rtol, atol)
-                if not ok.all():
-                    wrong = np.flatnonzero(~ok.reshape(-1))
-                    where = ", ".join(_index_label(k, ok.shape) or "(scalar)" for k in wrong[:8])
-                    more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
-                    problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
+            problems = self._hidden_problems(item, got, expected)
             if problems:
                 explanation = self.kind.explain_failure(instance, got, expected)
                 if explanation:
@@ -308,19 +360,8 @@ class _Grader:
                 failures.append((instance, got, expected, "\n".join(problems)))
                 raise _HiddenFailure()
 
-        runner = settings(
-            database=None,
-            derandomize=False,
-            max_examples=item.examples,
-            deadline=None,
-            verbosity=Verbosity.quiet,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
-            report_multiple_bugs=False,
-            print_blob=False,
-            suppress_health_check=list(HealthCheck),
-        )(seed(_seed_for(self.exercise, item))(given(strategy)(check)))
         try:
-            runner()
+            _hidden_search(self.exercise, self.kind, item, check)()
         except _HiddenFailure:
             instance, got, expected, problems = failures[-1]
             self.evidence.append((instance, got, expected))
@@ -334,6 +375,23 @@ class _Grader:
             self._add(item.name, 0.0, item.points, message, item)
             return
         self._add(item.name, item.points, item.points, f"correct on {count['examples']} random instances", item)
+
+    @staticmethod
+    def _hidden_problems(item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray]) -> list[str]:
+        rtol, atol = _tolerance(item)
+        problems = []
+        for key in item.outputs:
+            value = got.get(key)
+            if not isinstance(value, np.ndarray):
+                problems.append(f"{key}: {value}")
+                continue
+            ok = _close(value, expected[key], rtol, atol)
+            if not ok.all():
+                wrong = np.flatnonzero(~ok.reshape(-1))
+                where = ", ".join(_index_label(k, ok.shape) or "(scalar)" for k in wrong[:8])
+                more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
+                problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
+        return problems
 
     # -- results ----------------------------------------------------------------------------
 

@@ -223,3 +223,45 @@ def test_worked_values_of_twelve_weights_match_finite_differences() -> None:
     numeric = [(loss(instance["weights"] + h * e) - loss(instance["weights"] - h * e)) / (2 * h) for e in np.eye(12)]
     np.testing.assert_allclose(expected["d_weights"], numeric, rtol=1e-7)
     assert round(float(expected["d_weights"][9]), 4) == 0.2019
+
+
+def test_a_correct_submission_is_graded_without_a_hypothesis_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradecheck._grading as grading
+
+    grade(reference_source())  # draws the sample, if this process has not yet
+    searches = []
+    real_search = grading._hidden_search
+    monkeypatch.setattr(grading, "_hidden_search", lambda *a: searches.append(a) or real_search(*a))
+    result = grade(reference_source())
+    assert result["score"] == result["max_score"]
+    assert searches == []
+    assert by_name(grade(TANH_FORWARD))[HIDDEN]["status"] == "failed"
+    assert len(searches) == 1  # a wrong one gets the full search, which shrinks its counterexample
+
+
+def test_a_submission_wrong_on_one_sampled_instance_fails_there_in_the_search_too() -> None:
+    """The search draws the sample's instances in the sample's order, so the fallback finds the same failure."""
+    from gradecheck._grading import _hidden_sample
+
+    item = next(item for item in EXERCISE.items if item.name == HIDDEN)
+    sample = _hidden_sample(EXERCISE, get_kind(EXERCISE.kind), item)
+    k = len(sample) // 2
+    target = [np.asarray(sample[k][0][key], dtype=np.float64).tolist() for key in ("weights", "inputs", "biases", "upstream")]
+    assert sum(
+        [np.asarray(instance[key], dtype=np.float64).tolist() for key in ("weights", "inputs", "biases", "upstream")] == target
+        for instance, _ in sample
+    ) == 1
+    source = reference_source() + f'''
+
+_right_backward = backward
+
+def backward(weights, inputs, biases, upstream):
+    d_weights, d_biases, d_inputs = _right_backward(weights, inputs, biases, upstream)
+    if [np.asarray(v, dtype=float).tolist() for v in (weights, inputs, biases, upstream)] == {target!r}:
+        d_biases = 2 * np.asarray(d_biases)
+    return d_weights, d_biases, d_inputs
+'''
+    hidden = by_name(grade(source))[HIDDEN]
+    assert hidden["status"] == "failed"
+    assert f"first failure at example {k + 1} of up to {item.examples}" in hidden["output"]
+    assert "d_biases is wrong" in hidden["output"]

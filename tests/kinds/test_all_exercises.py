@@ -55,6 +55,44 @@ def test_grading_twice_gives_identical_results(grade: Any, exercise_id: str) -> 
     assert _without_timing(grade(exercise_id, wrong)) == _without_timing(grade(exercise_id, wrong))
 
 
+@pytest.mark.parametrize("exercise_id", [e for e in EXERCISES if any(i.instance == "hidden" for i in load_exercise(e).items)])
+def test_the_presampled_fast_path_grades_like_the_hypothesis_search(
+    grade: Any, exercise_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correct submission is graded on the pre-drawn sample; the search would have drawn the very same instances."""
+    import gradecheck._grading as grading
+
+    fast = grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    exercise = load_exercise(exercise_id)
+    kind = get_kind(exercise.kind)
+    seen: list[Any] = []
+    real_expected = type(kind).expected
+    monkeypatch.setattr(grading, "_passes_sample", lambda grader, item: False)
+    monkeypatch.setattr(type(kind), "expected", lambda self, instance: seen.append(instance) or real_expected(self, instance))
+    slow = grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    assert _without_timing(fast) == _without_timing(slow)
+    sampled = [
+        instance
+        for item in exercise.items
+        if item.instance == "hidden"
+        for instance, _ in grading._hidden_sample(exercise, kind, item)
+    ]
+    hidden_seen = seen[len(seen) - len(sampled):]  # after the given-values items' calls
+    assert len(hidden_seen) == len(sampled) > 0
+    assert [_plain(instance) for instance in hidden_seen] == [_plain(instance) for instance in sampled]
+
+
+def _plain(value: Any) -> Any:
+    """Instances as comparable plain values (arrays, lists of arrays, numbers)."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    return value
+
+
 @pytest.mark.parametrize("exercise_id", WITH_DERIVATIVES)
 def test_derivative_outputs_match_finite_differences_of_the_forward(exercise_id: str) -> None:
     exercise = load_exercise(exercise_id)
