@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradecheck._errors import InvalidArgumentError
-from gradecheck._reports import _MAX_CHARS, _MAX_LISTED_FAILURES, element_grids, render_html, render_text
+from gradecheck._report_model import _MAX_CHARS, _MAX_LISTED_FAILURES
+from gradecheck._reports import element_grids, render_html, render_text
 
 SECRET = "SECRET-7f3a: expected 0.118 at seed 99"
 SCRIPT = "<script>alert('pwned')</script>"
