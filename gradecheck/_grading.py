@@ -173,15 +173,6 @@ def _hidden_sample(
     return sample
 
 
-def _passes_sample(grader: _Grader, item: ItemSpec) -> bool:
-    """Whether the submission is right on every instance of :func:`_hidden_sample` (stops at the first wrong one)."""
-    for instance, expected in _hidden_sample(grader.exercise, grader.kind, item):
-        got = grader.kind.run(grader.submission, instance, item.outputs, expected)
-        if grader._hidden_problems(item, got, expected):
-            return False
-    return True
-
-
 class _Grader:
     def __init__(self, exercise: Exercise, kind: ExerciseKind, submission: SandboxedSubmission) -> None:
         self.exercise, self.kind, self.submission = exercise, kind, submission
@@ -339,8 +330,8 @@ class _Grader:
     # -- hidden instances ------------------------------------------------------------------
 
     def grade_hidden(self, item: ItemSpec) -> None:
-        if _passes_sample(self, item):
-            sample = _hidden_sample(self.exercise, self.kind, item)
+        sample = _hidden_sample(self.exercise, self.kind, item)
+        if self._passes_sample(item, sample):
             self._add(item.name, item.points, item.points, f"correct on {len(sample)} random instances", item)
             return
         failures: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str]] = []
@@ -375,6 +366,14 @@ class _Grader:
             self._add(item.name, 0.0, item.points, message, item)
             return
         self._add(item.name, item.points, item.points, f"correct on {count['examples']} random instances", item)
+
+    def _passes_sample(self, item: ItemSpec, sample: Sequence[tuple[Mapping[str, Any], dict[str, np.ndarray]]]) -> bool:
+        """Whether the submission is right on every instance of ``sample`` (stops at the first wrong one)."""
+        for instance, expected in sample:
+            got = self.kind.run(self.submission, instance, item.outputs, expected)
+            if self._hidden_problems(item, got, expected):
+                return False
+        return True
 
     @staticmethod
     def _hidden_problems(item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray]) -> list[str]:
