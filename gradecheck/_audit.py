@@ -25,7 +25,7 @@ import numpy as np
 
 from gradecheck._errors import GradecheckError
 from gradecheck._exercises import Exercise
-from gradecheck._grading import element_names, rounding_atol
+from gradecheck._grading import item_elements, rounding_atol
 from gradecheck._kinds import get_kind
 
 if sys.version_info >= (3, 11):
@@ -138,12 +138,12 @@ def reference_values(exercise: Exercise) -> dict[str, float]:
     for item in exercise.items:
         if item.instance != "given":
             continue
-        flat = np.concatenate([np.asarray(expected[key], dtype=np.float64).reshape(-1) for key in item.outputs])
         if item.elements:
-            shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else flat.shape
-            for name, value in zip(element_names(item, shape), flat):
-                values[name] = float(value)
-        elif flat.size == 1:
+            names, flat = item_elements(item, expected)
+            values.update((name, float(value)) for name, value in zip(names, flat))
+            continue
+        flat = np.concatenate([np.asarray(expected[key], dtype=np.float64).reshape(-1) for key in item.outputs])
+        if flat.size == 1:
             values[item.name] = float(flat[0])
     return values
 

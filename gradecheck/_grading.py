@@ -43,7 +43,16 @@ from gradecheck._mistakes import diagnose, mistake_info
 from gradecheck._sandbox import Limits, SandboxedSubmission, SubmissionFailure
 from gradecheck._submissions import read_submission
 
-__all__ = ["GradingError", "grade_file", "grade_source", "error_result", "rounding_atol", "forbidden_imports_in", "element_names"]
+__all__ = [
+    "GradingError",
+    "grade_file",
+    "grade_source",
+    "error_result",
+    "rounding_atol",
+    "forbidden_imports_in",
+    "element_names",
+    "item_elements",
+]
 
 #: Agreement needed between a backward output and finite differences of the
 #: submission's own forward for credit to carry forward.
@@ -106,6 +115,13 @@ def element_names(item: ItemSpec, shape: tuple[int, ...]) -> list[str]:
     if len(display) <= 1:
         return [f"{item.name}[{k}]" for k in range(count)]
     return [f"{item.name}[{','.join(str(int(i)) for i in np.unravel_index(k, display))}]" for k in range(count)]
+
+
+def item_elements(item: ItemSpec, expected: Mapping[str, Any]) -> tuple[list[str], np.ndarray]:
+    """The test names of an ``elements`` item and its expected outputs flattened in the same order."""
+    flat = np.concatenate([np.asarray(expected[key], dtype=np.float64).reshape(-1) for key in item.outputs])
+    shape = np.shape(expected[item.outputs[0]]) if len(item.outputs) == 1 else flat.shape
+    return element_names(item, shape), flat
 
 
 def _tolerance(item: ItemSpec) -> tuple[float, float]:
@@ -253,9 +269,7 @@ class _Grader:
         self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
     ) -> None:
         rtol, atol = _tolerance(item)
-        expected_flat = np.concatenate([expected[key].reshape(-1) for key in item.outputs])
-        shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else expected_flat.shape
-        names = element_names(item, shape)
+        names, _ = item_elements(item, expected)
         per_element = item.points / len(names)
         offset = 0
         for key in item.outputs:
@@ -422,13 +436,13 @@ def _indent(text: str) -> str:
 
 def _zero_tests(items: Sequence[ItemSpec], reason: str, kind: ExerciseKind, exercise: Exercise) -> list[dict[str, Any]]:
     tests = []
+    given_expected = None
     for item in items:
         names = [item.name]
         if item.elements and item.instance == "given":
-            expected = kind.expected(kind.given_instance(exercise.given))
-            flat = np.concatenate([expected[key].reshape(-1) for key in item.outputs])
-            shape = expected[item.outputs[0]].shape if len(item.outputs) == 1 else flat.shape
-            names = element_names(item, shape)
+            if given_expected is None:
+                given_expected = kind.expected(kind.given_instance(exercise.given))
+            names, _ = item_elements(item, given_expected)
         for name in names:
             tests.append(
                 {

@@ -21,7 +21,16 @@ from hypothesis import strategies as st
 from gradecheck._errors import GradecheckError
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
-__all__ = ["Derivative", "EntryPoint", "ExerciseKind", "OutputError", "jax_reference", "as_output_array", "format_value"]
+__all__ = [
+    "Derivative",
+    "EntryPoint",
+    "ExerciseKind",
+    "OutputError",
+    "jax_reference",
+    "as_output_array",
+    "format_value",
+    "sigmoid",
+]
 
 Instance = dict[str, Any]
 
@@ -66,6 +75,11 @@ class Derivative:
 
 class OutputError(Exception):
     """A returned value has the wrong type or shape; the message says which and what to do."""
+
+
+def sigmoid(z: Any) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-z))`` in numpy, float64 (for the kinds' numpy mistake models)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
 def format_value(value: Any) -> str:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
 from gradecheck._mistakes import Mistake
 
 __all__ = [
@@ -54,11 +54,6 @@ NUMBERING_MIXED_UP = Mistake(
     "Build the weight matrices from the statement's table: W[receiving unit, sending unit] = the weight of that "
     "edge, e.g. z_a = x1 * w1 + x2 * w3.",
 )
-
-
-def sigmoid(z: Any) -> np.ndarray:
-    """The logistic function ``1 / (1 + exp(-z))`` in numpy."""
-    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
 def source_major_numbering(widths: Sequence[int]) -> tuple[Position, ...]:

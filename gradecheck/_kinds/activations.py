@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, format_value, jax_reference
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, format_value, jax_reference, sigmoid
 from gradecheck._mistakes import Mistake
 
 OUTPUTS = ("d_sigmoid", "d_tanh", "d_relu", "d_leaky_relu")
@@ -100,7 +100,7 @@ class Activations(ExerciseKind):
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         z = np.asarray(instance["z"], dtype=np.float64)
         alpha = float(instance["alpha"])
-        s, t = 1.0 / (1.0 + np.exp(-z)), np.tanh(z)
+        s, t = sigmoid(z), np.tanh(z)
         out = {
             "d_sigmoid": s * (1.0 - s),
             "d_tanh": 1.0 - t**2,

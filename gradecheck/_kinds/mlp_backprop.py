@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, sigmoid
 
 __all__ = ["KIND", "MAX_DEPTH", "MlpBackprop", "weight_key", "bias_key"]
 
@@ -49,17 +49,13 @@ def bias_key(from_output: int) -> str:
 _KEYS = tuple(key for k in range(1, MAX_DEPTH + 1) for key in (weight_key(k), bias_key(k)))
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def _numpy_backprop(instance: Instance, mistake: str | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The delta recursion in numpy, optionally making ``mistake`` (returns what such a submission returns)."""
     weights = [np.asarray(w, dtype=np.float64) for w in instance["weights"]]
     biases = [np.asarray(b, dtype=np.float64) for b in instance["biases"]]
     activations = [np.asarray(instance["x"], dtype=np.float64)]
     for w, b in zip(weights, biases):
-        activations.append(_sigmoid(w @ activations[-1] + b))
+        activations.append(sigmoid(w @ activations[-1] + b))
     a_out = activations[-1]
     output_slope = 1.0 if mistake == "missing-activation-derivative" else a_out * (1.0 - a_out)
     delta = (a_out - np.asarray(instance["y"], dtype=np.float64)) * output_slope

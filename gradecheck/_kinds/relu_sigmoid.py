@@ -24,8 +24,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
-from gradecheck._kinds._small_network import sigmoid
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
 from gradecheck._mistakes import Mistake
 from gradecheck._network import Network
 

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
 from gradecheck._kinds.multiply_gate import SWAPPED_LOCAL_GRADIENTS
 
 N_W, N_X = 3, 2
@@ -73,7 +73,7 @@ class SigmoidGate(ExerciseKind):
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         w, x = np.asarray(instance["w"], dtype=np.float64), np.asarray(instance["x"], dtype=np.float64)
         s = w[0] * x[0] + w[1] * x[1] + w[2]
-        f = 1.0 / (1.0 + np.exp(-s))
+        f = sigmoid(s)
         ds = f * (1.0 - f)
         inputs, weights = x, w[:N_X]
         if mistake == "derivative-on-preactivation":

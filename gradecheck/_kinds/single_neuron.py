@@ -21,8 +21,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
-from gradecheck._kinds._small_network import sigmoid, unit_interval_arrays
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._small_network import unit_interval_arrays
 
 #: Smallest padded batch size and feature count; larger ones double until they fit.
 _MIN_EXAMPLES, _MIN_FEATURES = 8, 4

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
 
 N_OUT, N_IN = 3, 4
 _ARRAYS = ("array",) * 4
@@ -33,10 +33,6 @@ def _forward_and_vjp(weights: Any, inputs: Any, biases: Any, upstream: Any) -> A
 
 
 _reference = jax_reference(_forward_and_vjp)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 class TwelveWeights(ExerciseKind):
@@ -87,7 +83,7 @@ class TwelveWeights(ExerciseKind):
         if mistake == "transposed-weight-layout":
             W = weights.reshape(N_IN, N_OUT).T
         z = W @ inputs + biases
-        a = _sigmoid(z)
+        a = sigmoid(z)
         local = a * (1 - a)
         sign = 1.0
         if mistake == "missing-activation-derivative":
@@ -102,12 +98,8 @@ class TwelveWeights(ExerciseKind):
             return None
         dz = sign * upstream * local
         grad_W = np.outer(dz, inputs)
-        if mistake == "transposed-weight-gradient":
-            d_weights = grad_W.T.reshape(-1)
-        elif mistake == "transposed-weight-layout":
-            d_weights = grad_W.T.reshape(-1)
-        else:
-            d_weights = grad_W.reshape(-1)
+        transposed = mistake in ("transposed-weight-gradient", "transposed-weight-layout")
+        d_weights = (grad_W.T if transposed else grad_W).reshape(-1)
         return {"a": a, "d_weights": d_weights, "d_biases": dz, "d_inputs": W.T @ dz}
 
 
