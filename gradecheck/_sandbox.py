@@ -38,6 +38,8 @@ WORKER_SCRIPT = Path(__file__).with_name("_worker_main.py")
 ZYGOTE_SCRIPT = Path(__file__).with_name("_zygote_main.py")
 #: The grader's own files (exercises, reference solutions): a worker may not open them.
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: How long a worker whose pipe closed may take to exit before it is killed.
+_EXIT_GRACE_SECONDS = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -347,11 +349,24 @@ class SandboxedSubmission:
         return self.limits.total_timeout - (time.monotonic() - self._started)
 
     def _died(self, what: str) -> SubmissionFailure:
+        """The failure for a worker whose pipe closed; it is killed with its group either way."""
         process = self._process
         assert process is not None
-        code = process.wait()
+        # A closed pipe normally means the process has exited; one that closed its
+        # pipes and lives on (sleeping, looping) must not hold the grader until it exits.
+        deadline = time.monotonic() + max(0.0, min(_EXIT_GRACE_SECONDS, self._remaining()))
+        code = process.poll()
+        while code is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+            code = process.poll()
         self._kill(process)  # its descendants, and our ends of the pipes
         self._process = None  # the next call starts a fresh worker
+        if code is None:
+            return SubmissionFailure(
+                f"The submission's process closed its connection to the grader while {what}; "
+                f"do not close file descriptors the submission did not open.",
+                "crash",
+            )
         if code < 0:
             name = signal.Signals(-code).name
             reason = {
@@ -364,7 +379,7 @@ class SandboxedSubmission:
         else:
             message = f"The submission's process exited (status {code}) while {what}; do not call exit() or os._exit()."
         hint = ""
-        if "memory" in message or code in (-signal.SIGKILL,):
+        if code == -signal.SIGKILL:
             hint = f" The memory limit is {self.limits.memory_bytes // 1024**2} MiB."
         return SubmissionFailure(message + hint, "crash")
 
@@ -440,8 +455,6 @@ class SandboxedSubmission:
                 )
                 raise self._fatal
             self.restarts += 1
-            if self._process is not None:
-                self._kill(self._process)
             if self._folder is not None:
                 shutil.rmtree(self._folder, ignore_errors=True)
             self._start()

@@ -55,6 +55,11 @@ class _ForbiddenImports(importlib.abc.MetaPathFinder):
         self.attempts = []
 
     def find_spec(self, fullname, path=None, target=None):
+        self.refuse(fullname)
+        return None
+
+    def refuse(self, fullname):
+        """Raise ImportError (and remember the attempt) if ``fullname`` is in a forbidden package."""
         top = fullname.partition(".")[0]
         if top in self.names:
             if top not in self.attempts:
@@ -64,7 +69,6 @@ class _ForbiddenImports(importlib.abc.MetaPathFinder):
                 f"with numpy (forbidden here: {', '.join(sorted(self.names))})",
                 name=fullname,
             )
-        return None
 
 
 class _TooLarge(ValueError):
@@ -76,11 +80,7 @@ def _guard(forbidden, protected):
 
     def hook(event, args):
         if event == "import":
-            top = str(args[0]).partition(".")[0]
-            if top in forbidden.names:
-                if top not in forbidden.attempts:
-                    forbidden.attempts.append(top)
-                raise ImportError(f"importing {top!r} is not allowed in this exercise")
+            forbidden.refuse(str(args[0]))
         elif event == "open" and protected and isinstance(args[0], (str, bytes, os.PathLike)):
             path = os.path.realpath(os.fsdecode(args[0]))
             if path.startswith(protected):
@@ -171,9 +171,9 @@ class _Worker:
     def load(self, request):
         self.forbidden = _ForbiddenImports(request.get("forbidden", ()))
         sys.meta_path.insert(0, self.forbidden)
-        # The meta-path finder gives the friendly message; the audit hook cannot be
-        # removed by the submission, so it still refuses a forbidden import after the
-        # finder is taken out, and refuses to open files of the grader's package.
+        # The audit hook (which the submission cannot remove) refuses a forbidden import
+        # even after the meta-path finder is taken out, and refuses to open files of the
+        # grader's package; both give the same message.
         sys.addaudithook(_guard(self.forbidden, request.get("protected", ())))
         for name in list(sys.modules):
             if name.partition(".")[0] in self.forbidden.names:

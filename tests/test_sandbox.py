@@ -211,3 +211,12 @@ def test_no_network_where_the_machine_allows_a_network_namespace() -> None:
                 assert outcome == "connected"
     finally:
         server.close()
+
+
+def test_closing_the_protocol_pipes_and_sleeping_does_not_outlast_the_call_timeout() -> None:
+    source = "import os, time\ndef f():\n    os.closerange(3, 256)\n    time.sleep(30)\n"
+    started = time.monotonic()
+    problem = failure(source)
+    assert time.monotonic() - started < 10
+    assert problem.kind == "crash"
+    assert "closed its connection" in str(problem)
