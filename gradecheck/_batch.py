@@ -19,10 +19,14 @@ import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gradecheck._exercises import Exercise
+    from gradecheck._sandbox import Limits
 
 __all__ = ["BatchSummary", "grade_batch", "grade_to_file", "result_names", "write_atomically"]
 
@@ -95,15 +99,12 @@ def grade_to_file(
     from gradecheck._exercises import load_exercise
     from gradecheck._grading import GradingError, error_result, grade_file
     from gradecheck._reports import render_html
-    from gradecheck._sandbox import Limits
 
     exercise = load_exercise(exercise_ref)
-    limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
     try:
-        result = grade_file(exercise, submission, limits=limits)
+        result = grade_file(exercise, submission, limits=submission_limits(timeout))
     except GradingError as error:
         result = error_result(exercise, f"The grader could not grade this submission: {error}")
-        result["score"] = 0.0
     _record_source(result, Path(submission))
     path = Path(target)
     write_atomically(path, json.dumps(result, indent=2))
@@ -112,22 +113,28 @@ def grade_to_file(
     return target, float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
 
 
+def submission_limits(timeout: float) -> Limits:
+    """The sandbox limits of ``gradecheck grade --timeout SEC``: SEC in all, at most 10 s a call."""
+    from gradecheck._sandbox import Limits
+
+    return Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
+
+
 def _record_source(result: dict[str, Any], submission: Path) -> None:
     result["gradecheck"]["submission"] = submission.name
     result["gradecheck"]["submission_path"] = os.path.abspath(submission)
     result["gradecheck"]["submission_sha256"] = _fingerprint(submission)
 
 
-def _grader_crashed(exercise_ref: str, submission: Path, target: Path, why: str) -> tuple[str, float, float, str | None]:
+def _grader_crashed(exercise: Exercise, submission: Path, target: Path, why: str) -> tuple[str, float, float, str | None]:
     """Written here, in the batch process, for an input whose grading process died."""
-    from gradecheck._exercises import load_exercise
     from gradecheck._grading import error_result
 
     message = (
         f"Grading this submission killed the grader's process ({why}); it gets no credit. "
         f"Submissions must not signal or kill other processes."
     )
-    result = error_result(load_exercise(exercise_ref), message)
+    result = error_result(exercise, message)
     _record_source(result, submission)
     write_atomically(target, json.dumps(result, indent=2))
     return str(target), 0.0, float(result["max_score"]), message
@@ -221,7 +228,7 @@ def grade_batch(
 
     if executor is not None:
         for f, t, why in run_round(todo, executor):
-            finished(_grader_crashed(exercise_ref, f, t, why))
+            finished(_grader_crashed(exercise, f, t, why))
     else:
         pool = _default_executor(max(1, jobs))
         try:
@@ -237,13 +244,14 @@ def grade_batch(
             finally:
                 single.shutdown(wait=True, cancel_futures=True)
             for f2, t2, why in retry:
-                finished(_grader_crashed(exercise_ref, f2, t2, why))
+                finished(_grader_crashed(exercise, f2, t2, why))
     gradebook = out / "gradebook.csv"
     summary = out / "summary.html"
-    write_gradebook(gradebook, files, targets)
+    results = [_read(t) for t in targets]
+    write_gradebook(gradebook, files, targets, results)
     from gradecheck._class_summary import render_class_summary
 
-    write_atomically(summary, render_class_summary(exercise.title, [_read(t) for t in targets]))
+    write_atomically(summary, render_class_summary(exercise.title, results))
     return BatchSummary(len(todo), skipped, tuple(targets), gradebook, summary)
 
 
@@ -251,11 +259,12 @@ def _read(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_gradebook(path: Path, files: Sequence[Path], targets: Sequence[Path]) -> None:
+def write_gradebook(
+    path: Path, files: Sequence[Path], targets: Sequence[Path], results: Sequence[Mapping[str, Any]]
+) -> None:
     """One row per submission, one column per test (score), plus totals, mistakes and errors."""
     rows, columns = [], []
-    for source, target in zip(files, targets):
-        result = _read(target)
+    for source, target, result in zip(files, targets, results):
         scores = {test["name"]: test["score"] for test in result["tests"]}
         for name in scores:
             if name not in columns:

@@ -245,9 +245,8 @@ def grade(
     import json
     from pathlib import Path
 
-    from gradecheck._batch import grade_batch
+    from gradecheck._batch import grade_batch, submission_limits
     from gradecheck._grading import grade_file
-    from gradecheck._sandbox import Limits
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
@@ -257,8 +256,7 @@ def grade(
         raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
-            limits = Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
-            result = grade_file(exercise, files[0], limits=limits)
+            result = grade_file(exercise, files[0], limits=submission_limits(timeout))
             click.echo(json.dumps(result, indent=2))
             return
         show = sys.stderr.isatty() if progress is None else progress
