@@ -46,6 +46,7 @@ __all__ = [
 
 EXERCISES_DIR = Path(__file__).with_name("exercises")
 DEFAULT_FORBIDDEN_IMPORTS = ("gradecheck", "jax", "jaxlib", "torch", "tensorflow", "autograd")
+#: Gradescope's visibility values of a test (an item's `visibility`, the pytest `visibility` marker).
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 INSTANCES = ("given", "hidden")
 

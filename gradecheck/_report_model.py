@@ -42,13 +42,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gradecheck._errors import InvalidArgumentError
+from gradecheck._exercises import VISIBILITIES
 
 __all__ = ["ElementCell", "ElementGrid", "element_grids"]
 
 _MAX_CHARS = 4000
 _MAX_LISTED_FAILURES = 10
 _MAX_GRID_CELLS = 10_000
-_VISIBILITIES = frozenset({"visible", "hidden", "after_due_date", "after_published"})
+_VISIBILITIES = frozenset(VISIBILITIES)
 _STATUSES = frozenset({"passed", "failed"})
 _ELEMENT_NAME = re.compile(r"(?P<base>[^\[]+)\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]")
 

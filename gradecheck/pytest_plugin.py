@@ -44,6 +44,7 @@ from hypothesis.errors import InvalidArgument
 from gradecheck._checks import CheckResult, check_backprop, check_gradients, check_layer
 from gradecheck._compare import Tolerance
 from gradecheck._errors import GradientMismatchError, SubmissionError
+from gradecheck._exercises import VISIBILITIES
 from gradecheck._plugin_results import (
     _EXERCISE,
     _FAILURE,
@@ -65,8 +66,6 @@ __all__ = [
     "exercise_tests",
 ]
 
-#: Gradescope's visibility values (``visibility`` marker).
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 #: Wall seconds a sandboxed submission may use in one pytest session, all calls together.
 SANDBOX_SESSION_SECONDS = 600.0
 _ITEM_ARGUMENT = "gradecheck_graded_test"
