@@ -35,14 +35,12 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings as HypothesisSettings
 from hypothesis.errors import InvalidArgument
 
-from gradecheck._checks import CheckResult, check_backprop, check_gradients, check_layer
-from gradecheck._compare import Tolerance
 from gradecheck._errors import GradientMismatchError, SubmissionError
 from gradecheck._exercises import VISIBILITIES
 from gradecheck._plugin_results import (
@@ -55,8 +53,12 @@ from gradecheck._plugin_results import (
     _Recorder,
 )
 from gradecheck._profiles import DEV_PROFILE, GRADING_PROFILE
-from gradecheck._sandboxed_module import SandboxedModule
 from gradecheck._version import __version__
+
+if TYPE_CHECKING:
+    from gradecheck._checks import CheckResult
+    from gradecheck._compare import Tolerance
+    from gradecheck._sandboxed_module import SandboxedModule
 
 __all__ = [
     "SandboxedModule",
@@ -347,6 +349,7 @@ def _import_submission(path: Path) -> Any:
 
 def _open_sandboxed(path: Path, timeout: float) -> SandboxedModule:
     from gradecheck._sandbox import Limits, SandboxedSubmission
+    from gradecheck._sandboxed_module import SandboxedModule
     from gradecheck._submissions import read_submission
 
     try:
@@ -416,6 +419,8 @@ def assert_gradients(
         GradientMismatchError: (an ``AssertionError``) whose message is the readable report.
     """
     __tracebackhide__ = True
+    from gradecheck._checks import check_gradients
+
     _raise_for(check_gradients(f, gradient, *inputs, names=names, tolerance=tolerance, order=order))
 
 
@@ -426,6 +431,8 @@ def assert_layer(layer: Any, **options: Any) -> None:
     ``gradecheck`` or ``gradecheck-dev``, else gradecheck's deterministic settings.
     """
     __tracebackhide__ = True
+    from gradecheck._checks import check_layer
+
     _raise_for(check_layer(layer, **_session_settings(options)))
 
 
@@ -435,6 +442,8 @@ def assert_backprop(backprop: Callable[..., Any], **options: Any) -> None:
     Settings as in :func:`assert_layer`.
     """
     __tracebackhide__ = True
+    from gradecheck._checks import check_backprop
+
     _raise_for(check_backprop(backprop, **_session_settings(options)))
 
 
@@ -543,3 +552,12 @@ def exercise_tests(exercise: str, *, submission: str | os.PathLike[str] | None =
     test_exercise_item._gradecheck_exercise = ref  # type: ignore[attr-defined]
     test_exercise_item.__doc__ = f"One graded test of exercise {exercise!r} (see gradecheck.pytest_plugin.exercise_tests)."
     return test_exercise_item
+
+
+def __getattr__(name: str) -> Any:
+    # The public re-export, loaded on first use: the plugin loads in every pytest run.
+    if name == "SandboxedModule":
+        from gradecheck._sandboxed_module import SandboxedModule
+
+        return SandboxedModule
+    raise AttributeError(f"module 'gradecheck.pytest_plugin' has no attribute {name!r}")
