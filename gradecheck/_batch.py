@@ -88,7 +88,7 @@ def _complete(path: Path, source: Path) -> bool:
 
 
 def grade_to_file(
-    exercise_ref: str, submission: str, target: str, timeout: float, html: bool = False
+    exercise_ref: str, submission: str, target: str, timeout: float, html: bool = False, isolation: str = "auto"
 ) -> tuple[str, float, float, str | None]:
     """Grade one submission and write its results JSON to ``target``.
 
@@ -102,7 +102,7 @@ def grade_to_file(
 
     exercise = load_exercise(exercise_ref)
     try:
-        result = grade_file(exercise, submission, limits=submission_limits(timeout))
+        result = grade_file(exercise, submission, limits=submission_limits(timeout, isolation))
     except GradingError as error:
         result = error_result(exercise, f"The grader could not grade this submission: {error}")
     _record_source(result, Path(submission))
@@ -113,11 +113,11 @@ def grade_to_file(
     return target, float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
 
 
-def submission_limits(timeout: float) -> Limits:
+def submission_limits(timeout: float, isolation: str = "auto") -> Limits:
     """The sandbox limits of ``gradecheck grade --timeout SEC``: SEC in all, at most 10 s a call."""
     from gradecheck._sandbox import Limits
 
-    return Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5)
+    return Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5, isolation=isolation)
 
 
 def _record_source(result: dict[str, Any], submission: Path) -> None:
@@ -151,18 +151,18 @@ class BatchSummary:
     summary: Path
 
 
-def _warm_grading_process() -> None:
+def _warm_grading_process(isolation: str) -> None:
     """Pool initializer: start the sandbox's fork server now, so that it warms up while JAX is imported."""
-    from gradecheck._sandbox import _Zygote
+    from gradecheck._sandbox import warm_up
 
-    _Zygote.get()
+    warm_up(isolation)
 
 
 #: Imported once by the fork server that starts the default pool's processes, which then start warm.
 _PRELOAD = ["gradecheck._preload"]
 
 
-def _default_executor(jobs: int) -> Executor:
+def _default_executor(jobs: int, isolation: str) -> Executor:
     # Not "fork": this process may hold JAX threads, which must not be forked.  A fork
     # server is a fresh interpreter that imports _PRELOAD once and forks each pool process.
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -170,7 +170,9 @@ def _default_executor(jobs: int) -> Executor:
         context.set_forkserver_preload(_PRELOAD)
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_warm_grading_process)
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_warm_grading_process, initargs=(isolation,)
+    )
 
 
 def grade_batch(
@@ -184,6 +186,8 @@ def grade_batch(
     html: bool = False,
     executor: Executor | None = None,
     on_result: Callable[[tuple[str, float, float, str | None]], None] | None = None,
+    isolation: str = "auto",
+    require_isolation: bool = False,
 ) -> BatchSummary:
     """Grade ``files`` into ``out``; write ``gradebook.csv`` and ``summary.html`` there.
 
@@ -199,8 +203,25 @@ def grade_batch(
         executor: run the grading here instead (must accept picklable calls
             of :func:`grade_to_file`); it is not shut down.
         on_result: called in this process after each submission (progress).
+        isolation: ``"auto"`` (the strongest available), ``"namespaces"``,
+            ``"container"`` or ``"none"``; resolved once here, so every
+            submission of the batch runs under the same one.
+        require_isolation: refuse (:class:`~gradecheck._sandbox.SandboxError`)
+            to grade when only ``"none"`` is available.
+
+    Raises:
+        SandboxError: the requested isolation is not available here.
     """
     from gradecheck._exercises import load_exercise
+    from gradecheck._sandbox import SandboxError, ensure_available, resolve_isolation
+
+    level = resolve_isolation(isolation).level
+    ensure_available(level)
+    if require_isolation and level == "none":
+        raise SandboxError(
+            "no operating-system isolation is available here, and it was required: install bubblewrap "
+            "(Debian/Ubuntu: apt-get install bubblewrap) or run the grader as root in a container."
+        )
 
     exercise = load_exercise(exercise_ref)
     out.mkdir(parents=True, exist_ok=True)
@@ -215,7 +236,9 @@ def grade_batch(
             on_result(outcome)
 
     def run_round(items: Sequence[tuple[Path, Path]], pool: Executor) -> list[tuple[Path, Path, str]]:
-        futures = {pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html): (f, t) for f, t in items}
+        futures = {
+            pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html, level): (f, t) for f, t in items
+        }
         failed = []
         for future in as_completed(futures):
             try:
@@ -230,7 +253,7 @@ def grade_batch(
         for f, t, why in run_round(todo, executor):
             finished(_grader_crashed(exercise, f, t, why))
     else:
-        pool = _default_executor(max(1, jobs))
+        pool = _default_executor(max(1, jobs), level)
         try:
             failed = run_round(todo, pool)
         finally:
@@ -238,7 +261,7 @@ def grade_batch(
         # A broken pool fails every submission in flight: regrade those one at a time, each in a
         # fresh process, so only the one that breaks it again goes without a grade.
         for f, t, _ in failed:
-            single = _default_executor(1)
+            single = _default_executor(1, level)
             try:
                 retry = run_round([(f, t)], single)
             finally:

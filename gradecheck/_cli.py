@@ -203,6 +203,29 @@ def _submission_files(paths: tuple[str, ...]) -> list[Any]:
     return files
 
 
+def _isolation_for_grading(requested: str, required: bool) -> str:
+    """Resolve the isolation once, say which on standard error, and warn loudly (or refuse) without any."""
+    from gradecheck._sandbox import ensure_available, resolve_isolation
+
+    try:
+        isolation = resolve_isolation(requested)
+        ensure_available(isolation.level)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+    if isolation.level == "none":
+        if required:
+            raise _CannotRun(
+                "no operating-system isolation is available here, and --require-isolation was given: install "
+                "bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) or run the grader as root in a container."
+            )
+        from gradecheck._sandbox import NO_ISOLATION_WARNING
+
+        click.secho(NO_ISOLATION_WARNING, err=True, fg="red", bold=True)
+    else:
+        click.echo(f"isolation: {isolation.level} ({isolation.description})", err=True)
+    return isolation.level
+
+
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True)
@@ -215,6 +238,13 @@ def _submission_files(paths: tuple[str, ...]) -> list[Any]:
 @click.option("--resume", is_flag=True, help="Skip submissions whose results file in --out is already complete.")
 @click.option("--html", "html", is_flag=True, help="With --out: also write an HTML report per submission.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@click.option("--isolation", type=click.Choice(["auto", "namespaces", "container", "none"]), default="auto",
+              show_default=True,
+              help="How submissions are isolated: namespaces (bubblewrap), container (root without namespaces: "
+                   "a dedicated uid in a chroot), none (a separate process only); auto takes the strongest "
+                   "available ($GRADECHECK_ISOLATION overrides auto).")
+@click.option("--require-isolation", is_flag=True,
+              help="Refuse to grade when no operating-system isolation is available (instead of a warning).")
 def grade(
     exercise_id: str,
     submissions: tuple[str, ...],
@@ -224,11 +254,15 @@ def grade(
     resume: bool,
     html: bool,
     progress: bool | None,
+    isolation: str,
+    require_isolation: bool,
 ) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
-    Each submission runs in its own sandboxed worker process; it never sees
-    the expected answers.  With one submission and no --out, the results
+    Each submission runs in its own worker process, isolated by the operating
+    system where it can be (see --isolation): it sees only Python, numpy and
+    its own folder, never the expected answers, the reference solutions, the
+    results or other submissions.  With one submission and no --out, the results
     JSON (Gradescope format) goes to standard output.  With --out, each
     submission gets DIR/<name>.json (written atomically), and the folder gets
     gradebook.csv (a row per submission, a column per test) and summary.html
@@ -250,13 +284,14 @@ def grade(
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
+    level = _isolation_for_grading(isolation, require_isolation)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
     if (html or resume) and out is None:
         raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
-            result = grade_file(exercise, files[0], limits=submission_limits(timeout))
+            result = grade_file(exercise, files[0], limits=submission_limits(timeout, level))
             click.echo(json.dumps(result, indent=2))
             return
         show = sys.stderr.isatty() if progress is None else progress
@@ -270,7 +305,7 @@ def grade(
 
             summary = grade_batch(
                 exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
-                on_result=on_result,
+                on_result=on_result, isolation=level,
             )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None

@@ -40,7 +40,7 @@ from gradecheck._exercises import Exercise, ItemSpec
 from gradecheck._kinds import ExerciseKind, get_kind
 from gradecheck._kinds._base import OutputError, format_value
 from gradecheck._mistakes import diagnose, mistake_info
-from gradecheck._sandbox import Limits, SandboxedSubmission, SubmissionFailure
+from gradecheck._sandbox import Limits, SandboxError, SandboxedSubmission, SubmissionFailure
 from gradecheck._submissions import read_submission
 
 __all__ = [
@@ -519,7 +519,9 @@ def grade_source(
                 elif any(test["status"] == "failed" for test in tests):
                     mistakes = diagnose(kind, grader.evidence)
             printed = submission.output_tail(1000)
-            network_isolated = submission.network_isolated
+            sandbox = submission.sandbox_info
+    except SandboxError as error:  # the sandbox, not the submission, failed: no grade
+        raise GradingError(f"the sandbox could not run this submission: {error}") from None
     except GradecheckError:
         raise
     except Exception as bug:  # fail closed: a grader crash is an error, never credit
@@ -546,6 +548,8 @@ def grade_source(
         summary.append(f"Likely mistake: {entry['title']}. {entry['explanation']} Hint: {entry['hint']}")
     if printed.strip() and not self_check:
         summary.append("The submission printed (last lines):\n" + printed.rstrip())
+    if sandbox["warning"] and not self_check:
+        summary.append(sandbox["warning"])
     summary.extend(notes)
     return {
         "score": score,
@@ -562,7 +566,7 @@ def grade_source(
             "diagnosis": diagnosis,
             "error": error,
             "notes": list(notes),
-            "sandbox": {"network_isolated": network_isolated},
+            "sandbox": sandbox,
         },
     }
 

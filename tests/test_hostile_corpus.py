@@ -247,14 +247,15 @@ for _ in range(4):
 raise RuntimeError("hostile corpus: the grader was not found")
 '''
 
-ESCAPE_THE_GROUP = '''"""Hostile: forks a child that leaves the worker's process group (setsid) and lingers a while."""
+ESCAPE_THE_GROUP = '''"""Hostile: forks a child that leaves the worker's session (setsid), names itself and lingers a while."""
+import ctypes
 import os
 import time
 
 if os.fork() == 0:
     os.setsid()
-    with open({marker!r}, "w") as handle:
-        handle.write(str(os.getpid()))
+    ctypes.CDLL(None).prctl(15, {name!r}, 0, 0, 0)  # PR_SET_NAME: findable in /proc from outside
+    print("escapee started", flush=True)
     time.sleep({linger})
     os._exit(0)
 time.sleep(0.5)
@@ -284,30 +285,35 @@ def test_a_submission_that_kills_the_grader_costs_only_its_own_result(tmp_path: 
     assert results["m_kill_the_grader.py"]["score"] == 0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            state = handle.read().rsplit(b")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in (b"Z", b"X")
+def _processes_named(name: str) -> list[int]:
+    """Live (not zombie) processes whose command name is ``name``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            command, _, rest = stat.partition(b" (")[2].rpartition(b") ")
+            if command.decode(errors="replace") == name and rest.split()[0] not in (b"Z", b"X"):
+                found.append(int(entry))
+    return found
 
 
 @_linux_only
 def test_children_that_leave_the_process_group_do_not_outlive_grading(tmp_path: Path) -> None:
-    marker = tmp_path / "escaped.pid"
+    name = f"gc-escapee-{os.getpid() % 100000}".encode()
     source = tmp_path / "escape.py"
-    source.write_text(ESCAPE_THE_GROUP.format(marker=str(marker), linger=30))
+    source.write_text(ESCAPE_THE_GROUP.format(name=name, linger=30))
     result = grade_file(load_exercise(EXERCISE), source, limits=Limits(call_timeout=TIMEOUT, total_timeout=TIMEOUT))
     assert result["score"] == 0 and "left the process group" in (result["gradecheck"]["error"] or "")
-    assert marker.exists(), "the child did not start"
-    pid = int(marker.read_text())
-    try:
-        deadline = time.monotonic() + 2.0
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _alive(pid):
-            raise KnownWeakness(f"process {pid}, forked by the submission, is still running after grading")
-    finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    assert "escapee started" in result["output"], "the child did not start"
+    deadline = time.monotonic() + 2.0
+    while _processes_named(name.decode()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _processes_named(name.decode())
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    if left:
+        raise KnownWeakness(f"processes {left}, forked by the submission, still ran after grading")

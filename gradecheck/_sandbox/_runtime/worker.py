@@ -1,23 +1,26 @@
-"""The worker process that runs one untrusted submission.
+"""The worker: runs one untrusted submission and answers the grader's requests.
 
-This file is executed as a script (``python -I _worker_main.py OUTPUT``), never
-imported by the grader, and imports nothing from gradecheck: the submission
-must not find grading code, expected answers or test specs in its process.
+Loaded by the fork server (``forkserver.py``) inside the sandbox, or run as a
+script (``python -I worker.py PROTOCOL_IN_FD PROTOCOL_OUT_FD``) where no fork
+server can run; never imported by the grader, and it imports nothing from
+gradecheck.  Under OS isolation it lives in a filesystem view that holds only
+Python's standard library, the allowed packages and this runtime: there is no
+grading code, expected answer or test spec to find.
 
-Protocol: one JSON object per line.  The grader writes requests to the
-worker's standard input and reads one response per request from its standard
-output.  Before any submission code runs, the worker moves the protocol onto
-private duplicates of those descriptors and points descriptors 0, 1 and 2 at
-``/dev/null`` and the OUTPUT file, so whatever the submission prints lands in
-OUTPUT and cannot corrupt the protocol.  Values cross as JSON numbers, lists
-and objects; NaN and infinities use Python's JSON extensions.  Nothing is
-pickled in either direction.
+Descriptors: the fork server hands the worker its protocol pipes on two
+descriptors of its own and points 0 at an empty pipe and 1 and 2 at the
+output pipe that the grader drains, so whatever the submission prints goes
+there and cannot corrupt the protocol.
 
-Requests (``op``): ``load`` (source, filename, forbidden), ``call`` (name,
-args, kinds), ``call_many`` (name, args_list, kinds), ``new`` (name, args),
-``method`` (handle, name, args, kinds), ``attr`` (handle, name),
-``set_item`` (handle, attr, key, value).  Responses: ``{"ok": true, ...}`` or
-``{"ok": false, "error": {"type", "message", "traceback"}}``.
+Protocol: one JSON object per line, requests in, one response per request out.
+Values cross as JSON numbers, lists and objects; NaN and infinities use
+Python's JSON extensions.  Nothing is pickled in either direction.
+
+Requests (``op``): ``load`` (source, filename, forbidden, protected,
+response_bytes), ``call`` (name, args, kinds), ``call_many`` (name, args_list,
+kinds), ``new`` (name, args), ``method`` (handle, name, args, kinds), ``attr``
+(handle, name), ``set_item`` (handle, attr, key, value).  Responses:
+``{"ok": true, ...}`` or ``{"ok": false, "error": {"type", "message", "traceback"}}``.
 """
 
 import builtins
@@ -25,26 +28,13 @@ import importlib.abc
 import json
 import linecache
 import os
+import signal
 import sys
 import traceback
 
-MAX_RESPONSE_BYTES = int(os.environ.get("GRADECHECK_MAX_RESPONSE_BYTES", str(4 * 1024 * 1024)))
+#: The largest response sent; the grader's ``load`` request sets it (``Limits.response_bytes``).
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _SUBMISSION_FILE = "<submission>"
-#: "none" when the fork server put this worker in an empty network namespace.
-NETWORK = "shared"
-
-
-def _take_protocol_streams(output_path):
-    protocol_in = os.fdopen(os.dup(0), "rb")
-    protocol_out = os.fdopen(os.dup(1), "wb")
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(output)
-    return protocol_in, protocol_out
 
 
 class _ForbiddenImports(importlib.abc.MetaPathFinder):
@@ -73,6 +63,14 @@ class _ForbiddenImports(importlib.abc.MetaPathFinder):
 
 class _TooLarge(ValueError):
     pass
+
+
+class CpuTimeExceeded(BaseException):
+    """Raised in the submission's code at its CPU-time limit (SIGXCPU); the process is killed a second later."""
+
+
+def _on_cpu_limit(signum, frame):
+    raise CpuTimeExceeded("the submission used up its CPU time")
 
 
 def _guard(forbidden, protected):
@@ -159,6 +157,8 @@ def _error(exc):
         message = f"{exc.msg} (line {exc.lineno})"
         if exc.text:
             message += f": {exc.text.strip()}"
+    if type(exc) is ModuleNotFoundError:
+        message += " (only Python's standard library and numpy are installed where submissions are graded)"
     return {"type": type(exc).__name__, "message": message[:2000], "traceback": text[-4000:]}
 
 
@@ -169,11 +169,13 @@ class _Worker:
         self.forbidden = None
 
     def load(self, request):
+        global MAX_RESPONSE_BYTES
+        MAX_RESPONSE_BYTES = int(request.get("response_bytes", MAX_RESPONSE_BYTES))
         self.forbidden = _ForbiddenImports(request.get("forbidden", ()))
         sys.meta_path.insert(0, self.forbidden)
-        # The audit hook (which the submission cannot remove) refuses a forbidden import
-        # even after the meta-path finder is taken out, and refuses to open files of the
-        # grader's package; both give the same message.
+        # Messages, not security: a forbidden import gets a clear refusal (and is
+        # recorded) from the finder and the audit hook; isolation comes from the
+        # operating system (the packages are absent from the sandbox's view).
         sys.addaudithook(_guard(self.forbidden, request.get("protected", ())))
         for name in list(sys.modules):
             if name.partition(".")[0] in self.forbidden.names:
@@ -192,7 +194,7 @@ class _Worker:
             if name.startswith("_") or not callable(value):
                 continue
             names[name] = "class" if isinstance(value, type) else "function"
-        return {"names": names, "network": NETWORK}
+        return {"names": names}
 
     def _callable(self, name):
         if self.namespace is None:
@@ -256,13 +258,17 @@ def _apply_limits(limits):
 
 
 def main():
-    serve(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
+    """Run standalone: protocol on the descriptors named in argv, output on 1 and 2."""
+    _apply_limits(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
+    serve(int(sys.argv[1]), int(sys.argv[2]))
 
 
-def serve(output_path, limits):
-    """Apply ``limits``, move the protocol off descriptors 0/1, answer requests until EOF."""
-    _apply_limits(limits)
-    protocol_in, protocol_out = _take_protocol_streams(output_path)
+def serve(protocol_in_fd, protocol_out_fd):
+    """Answer requests read from ``protocol_in_fd`` on ``protocol_out_fd`` until end of input."""
+    protocol_in = os.fdopen(protocol_in_fd, "rb")
+    protocol_out = os.fdopen(protocol_out_fd, "wb")
+    if hasattr(signal, "SIGXCPU"):  # a worker that is PID 1 of its namespace would ignore the default action
+        signal.signal(signal.SIGXCPU, _on_cpu_limit)
     try:
         import numpy  # noqa: F401  (warm: most submissions need it)
     except ImportError:
@@ -285,11 +291,19 @@ def serve(output_path, limits):
                     f"limit {MAX_RESPONSE_BYTES})"
                 )
         except BaseException as exc:  # noqa: BLE001  (the submission may raise anything, KeyboardInterrupt included)
+            if isinstance(exc, ModuleNotFoundError) and worker.forbidden is not None:
+                # A forbidden package is absent from the sandbox: trying to import it is still an attempt.
+                top = str(exc.name or "").partition(".")[0]
+                if top in worker.forbidden.names and top not in worker.forbidden.attempts:
+                    worker.forbidden.attempts.append(top)
             text = json.dumps({"ok": False, "error": _error(exc)})
         if worker.forbidden is not None:  # every reply says which forbidden imports were tried so far
             text = text[:-1] + ', "forbidden_attempts": ' + json.dumps(worker.forbidden.attempts) + "}"
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001  (the submission may have replaced the streams)
+                pass
         protocol_out.write(text.encode() + b"\n")
         protocol_out.flush()
 

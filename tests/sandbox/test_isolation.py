@@ -1,0 +1,386 @@
+"""The OS isolation's defences, each tested directly under each OS isolation level this machine runs.
+
+Every test here is meant to fail when its defence is taken away (the
+filesystem view, the namespaces, the uid, a limit, a cap): each was checked
+that way once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import AVAILABLE, failure_of, fast, processes_named
+
+import gradecheck
+from gradecheck._sandbox import SandboxedSubmission, SandboxError, SubmissionFailure, _forkserver, _isolation
+from gradecheck._sandbox import resolve_isolation
+from gradecheck._sandbox._tree import runtime_tree
+
+ROOT = Path(gradecheck.__file__).resolve().parent.parent
+
+
+# -- which isolation ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.environ.get("CI"), reason="only CI promises both OS isolation levels")
+def test_ci_runs_both_os_isolation_levels() -> None:
+    assert "namespaces" in AVAILABLE and "container" in AVAILABLE, AVAILABLE
+
+
+def test_auto_takes_the_strongest_level_and_the_environment_overrides_it(monkeypatch) -> None:
+    monkeypatch.delenv("GRADECHECK_ISOLATION", raising=False)
+    assert resolve_isolation("auto").level == AVAILABLE[0]
+    monkeypatch.setenv("GRADECHECK_ISOLATION", "none")
+    assert resolve_isolation("auto").level == "none"
+    assert resolve_isolation(AVAILABLE[0]).level == AVAILABLE[0]  # a level asked for by name wins
+    monkeypatch.setenv("GRADECHECK_ISOLATION", "chroot")
+    with pytest.raises(SandboxError, match="GRADECHECK_ISOLATION"):
+        resolve_isolation("auto")
+
+
+def test_a_level_that_cannot_run_here_is_refused_with_the_reason(monkeypatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    _isolation._resolve.cache_clear()
+    _isolation._namespaces_problem.cache_clear()
+    try:
+        with pytest.raises(SandboxError, match="bubblewrap"):
+            resolve_isolation("namespaces")
+        assert "namespaces" not in _isolation.available_isolation()
+    finally:
+        _isolation._resolve.cache_clear()
+        _isolation._namespaces_problem.cache_clear()
+
+
+def test_every_result_of_a_worker_records_its_isolation(isolation: str) -> None:
+    with SandboxedSubmission("def f():\n    return 1\n", limits=fast(isolation)) as submission:
+        info = submission.sandbox_info
+    assert info["isolation"] == isolation
+    assert (info["warning"] is not None) == (isolation == "none")
+    assert info["network_isolated"] == (isolation == "namespaces") or isolation == "none"
+
+
+# -- the filesystem ----------------------------------------------------------------------------
+
+_PROBE_PATHS = """
+import os
+def f(paths):
+    seen = {}
+    for path in paths:
+        try:
+            with open(path, 'rb') as handle:
+                seen[path] = 'read %d bytes' % len(handle.read(100))
+        except IsADirectoryError:
+            seen[path] = 'listed %d entries' % len(os.listdir(path))
+        except OSError as error:
+            seen[path] = type(error).__name__
+    return seen
+"""
+
+
+def _secrets(tmp_path: Path) -> list[str]:
+    jax_spec = importlib.util.find_spec("jax")
+    outside = tmp_path / "other-student.py"
+    outside.write_text("secret = 42\n")
+    return [
+        str(Path(gradecheck.__file__)),
+        str(ROOT / "gradecheck" / "reference" / "twelve-weights.py"),
+        str(ROOT / "gradecheck" / "exercises" / "twelve-weights" / "exercise.toml"),
+        str(Path(jax_spec.origin)) if jax_spec and jax_spec.origin else "/nonexistent-jax",
+        str(Path(sys.prefix) / "pyvenv.cfg"),
+        str(outside),
+        str(tmp_path),
+        *_files_in_home(),
+        os.getcwd(),
+        f"/proc/{os.getpid()}/environ",
+        f"/proc/{os.getpid()}/mem",
+    ]
+
+
+def _files_in_home() -> list[str]:
+    """A few of the grader's own files in its home folder (not the Python installation, which may live there)."""
+    home = Path(os.path.expanduser("~"))
+    python = Path(sys.base_prefix).resolve()
+    found = []
+    try:
+        for entry in sorted(home.iterdir()):
+            if entry.is_file() and not entry.is_symlink():
+                found.append(str(entry))
+            elif entry.is_dir() and not python.is_relative_to(entry.resolve()):
+                found.append(str(entry))
+    except OSError:
+        pass
+    return found[:8]
+
+
+def test_nothing_of_the_grader_is_visible(run_isolated, tmp_path: Path) -> None:
+    paths = _secrets(tmp_path)
+    seen = run_isolated(_PROBE_PATHS, args=[paths])
+    leaked = {path: what for path, what in seen.items() if what not in ("FileNotFoundError", "PermissionError")}
+    assert not leaked, f"the worker could read: {leaked}"
+
+
+def test_the_worker_sees_only_the_runtime_tree(run_isolated) -> None:
+    source = "import os, sys\ndef f():\n    return [sorted(os.listdir('/')), sys.path]\n"
+    top, path = run_isolated(source)
+    tree = runtime_tree()
+    assert set(top) <= set(os.listdir(tree.root)), set(top) - set(os.listdir(tree.root))
+    assert not any("site-packages" in entry or "dist-packages" in entry for entry in path), path
+
+
+def test_forbidden_packages_are_absent_not_just_refused(run_isolated) -> None:
+    source = (
+        "import importlib.util, sys\n"
+        "sys.meta_path[:] = [m for m in sys.meta_path if 'Forbidden' not in type(m).__name__]\n"
+        "def f():\n"
+        "    return {name: importlib.util.find_spec(name) is not None for name in ('jax', 'gradecheck', 'hypothesis', 'numpy')}\n"
+    )
+    assert run_isolated(source) == {"jax": False, "gradecheck": False, "hypothesis": False, "numpy": True}
+
+
+def test_the_filesystem_is_read_only_but_the_private_folder(run_isolated) -> None:
+    source = (
+        "import os\n"
+        "def f():\n"
+        "    outcome = {}\n"
+        "    for path in ('/opt/gradecheck/runtime/worker.py', '/new-file', '/usr/x', os.environ['HOME'] + '/mine'):\n"
+        "        try:\n"
+        "            open(path, 'a').close()\n"
+        "            outcome[path] = 'written'\n"
+        "        except OSError as error:\n"
+        "            outcome[path] = type(error).__name__\n"
+        "    return outcome\n"
+    )
+    outcome = run_isolated(source)
+    assert [what for what in outcome.values()].count("written") == 1 and list(outcome.values())[-1] == "written", outcome
+
+
+# -- processes, users, network -------------------------------------------------------------------
+
+
+def test_the_grader_and_other_processes_cannot_be_seen_or_signalled(run_isolated) -> None:
+    source = (
+        "import os, signal\n"
+        "def f(grader):\n"
+        "    try:\n"
+        "        os.kill(grader, signal.SIGSTOP)\n"
+        "        signalled = 'yes'\n"
+        "    except OSError as error:\n"
+        "        signalled = type(error).__name__\n"
+        "    try:\n"
+        "        visible = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+        "    except OSError:\n"
+        "        visible = []\n"
+        "    return [signalled, visible, os.getuid()]\n"
+    )
+    signalled, visible, uid = run_isolated(source, args=[os.getpid()])
+    assert signalled in ("ProcessLookupError", "PermissionError")
+    assert os.getpid() not in visible and len(visible) <= 3, visible
+    assert uid != os.getuid() or os.getuid() != 0
+
+
+def test_two_workers_at_once_have_different_uids_and_cannot_touch_each_other(os_isolation: str) -> None:
+    name = f"gc-sibling-{os.getpid() % 10000}"
+    victim_source = f"import ctypes, os\ndef f():\n    ctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n    return os.getuid()\n"
+    attacker_source = (
+        "import os, signal\n"
+        "def f(pid, folder):\n"
+        "    outcome = [os.getuid()]\n"
+        "    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n"
+        "        outcome.append('killed')\n"
+        "    except OSError as error:\n"
+        "        outcome.append(type(error).__name__)\n"
+        "    try:\n"
+        "        outcome.append(os.listdir(folder))\n"
+        "    except OSError as error:\n"
+        "        outcome.append(type(error).__name__)\n"
+        "    return outcome\n"
+    )
+    with SandboxedSubmission(victim_source, limits=fast(os_isolation)) as victim:
+        victim_uid = victim.call("f", [])
+        (victim_pid,) = processes_named(name)
+        with SandboxedSubmission(attacker_source, limits=fast(os_isolation)) as attacker:
+            uid, killed, listed = attacker.call("f", [victim_pid, f"/work/{victim_uid}"])
+        assert uid != victim_uid
+        assert killed in ("PermissionError", "ProcessLookupError")
+        assert listed in ("PermissionError", "FileNotFoundError")
+        assert victim.call("f", []) == victim_uid
+
+
+def test_no_network_under_namespaces() -> None:
+    if "namespaces" not in AVAILABLE:
+        pytest.skip("namespaces are not available here")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    source = (
+        "import socket\n"
+        "def f(port):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', int(port)), timeout=2).close()\n"
+        "        return 'connected'\n"
+        "    except OSError as error:\n"
+        "        return type(error).__name__\n"
+    )
+    try:
+        with SandboxedSubmission(source, limits=fast("namespaces")) as submission:
+            assert submission.network_isolated
+            assert submission.call("f", [server.getsockname()[1]]) != "connected"
+    finally:
+        server.close()
+
+
+# -- limits ------------------------------------------------------------------------------------
+
+
+def test_cpu_time_is_limited(run_isolated) -> None:
+    error = failure_of(run_isolated, "def f():\n    while True:\n        pass\n", cpu_seconds=1, call_timeout=8.0)
+    assert "used more than 1 s of CPU time" in str(error)
+
+
+def test_file_size_is_limited(run_isolated) -> None:
+    error = failure_of(run_isolated, "def f():\n    open('big', 'wb').write(b'x' * (4 << 20))\n", file_bytes=1 << 20)
+    assert "File too large" in str(error)
+
+
+_FILL = """
+import os
+def f(count, size):
+    written = 0
+    try:
+        for k in range(count):
+            with open(f'f{k}', 'wb') as handle:
+                handle.write(b'x' * size)
+            written += 1
+    except OSError as error:
+        return [written, error.errno]
+    return [written, 0]
+"""
+
+
+_namespaces_only = pytest.mark.skipif("namespaces" not in AVAILABLE, reason="namespaces are not available here")
+
+
+@_namespaces_only
+def test_the_private_folder_has_a_size_cap() -> None:
+    with SandboxedSubmission(_FILL, limits=fast("namespaces", folder_bytes=4 << 20)) as submission:
+        written, errno_ = submission.call("f", [200, 256 * 1024])
+    assert written < 20 and errno_ != 0
+
+
+@_namespaces_only
+def test_the_private_folder_has_a_file_count_cap() -> None:
+    with SandboxedSubmission(_FILL, limits=fast("namespaces", folder_files=64)) as submission:
+        written, errno_ = submission.call("f", [500, 1])
+    assert written < 64 and errno_ != 0
+
+
+def test_open_files_are_limited(run_isolated) -> None:
+    source = "def f():\n    handles = [open('f%d' % k, 'w') for k in range(200)]\n    return len(handles)\n"
+    error = failure_of(run_isolated, source, open_files=32)
+    assert "Too many open files" in str(error)
+
+
+def test_processes_are_limited(run_isolated) -> None:
+    source = (
+        "import os, time\n"
+        "def f():\n"
+        "    started = 0\n"
+        "    try:\n"
+        "        for _ in range(100):\n"
+        "            if os.fork() == 0:\n"
+        "                time.sleep(30)\n"
+        "                os._exit(0)\n"
+        "            started += 1\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return started\n"
+    )
+    assert run_isolated(source, processes=16) < 100
+
+
+def test_memory_outside_the_address_space_is_limited_by_the_cgroup(os_isolation: str) -> None:
+    source = (
+        "import os\n"
+        "def f(total):\n"
+        "    chunk, held, fds = b'x' * (16 << 20), 0, []\n"
+        "    try:\n"
+        "        while held < total:\n"
+        "            fd = os.memfd_create('hoard')\n"
+        "            os.write(fd, chunk)\n"
+        "            fds.append(fd)\n"
+        "            held += len(chunk)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return held\n"
+    )
+    limits = fast(os_isolation, memory_bytes=256 << 20, open_files=128, file_bytes=32 << 20, call_timeout=20.0)
+    with SandboxedSubmission(source, limits=limits) as submission:
+        if not submission.sandbox_info["memory_cgroup"]:
+            pytest.skip("no memory cgroup can be created here")
+        try:
+            held = submission.call("f", [1536 << 20])
+        except SubmissionFailure as failure:
+            assert failure.kind == "crash", failure
+            return
+    assert held < 1024 << 20, f"the worker held {held >> 20} MiB in memfds"
+
+
+def test_the_worker_caps_its_replies(run_isolated) -> None:
+    error = failure_of(run_isolated, "def f():\n    return [0.5] * 300_000\n", response_bytes=1 << 20)
+    assert "too large to check" in str(error)
+
+
+def test_the_grader_caps_what_it_buffers_from_the_worker(run_isolated) -> None:
+    # A reply written straight to the protocol pipe, around the worker's own cap, without a newline.
+    source = (
+        "import os\n"
+        "def f():\n"
+        "    for fd in range(3, 64):\n"
+        "        try:\n"
+        "            os.write(fd, b'x' * (8 << 20))\n"
+        "        except OSError:\n"
+        "            pass\n"
+    )
+    error = failure_of(run_isolated, source, response_bytes=1 << 20, call_timeout=5.0)
+    assert error.kind == "too-large", error
+
+
+# -- the fork server ---------------------------------------------------------------------------
+
+
+def test_a_stopped_fork_server_costs_one_timeout_then_grading_goes_on(os_isolation: str, monkeypatch) -> None:
+    monkeypatch.setattr(_forkserver, "_SPAWN_SECONDS", 2.0)
+    with SandboxedSubmission("def f():\n    return 1\n", limits=fast(os_isolation)) as submission:
+        assert submission.call("f", []) == 1
+        server = submission._server
+    assert server is not None
+    stopped = _descendants(server.process.pid)
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    started = time.monotonic()
+    with pytest.raises(SandboxError, match="did not answer"):
+        SandboxedSubmission("def f():\n    return 1\n", limits=fast(os_isolation))
+    assert time.monotonic() - started < 10
+    with SandboxedSubmission("def f():\n    return 2\n", limits=fast(os_isolation)) as submission:
+        assert submission.call("f", []) == 2
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return found
