@@ -62,6 +62,7 @@ def _runner(isolation: str) -> Callable[..., Any]:
                 raise submission.load_error
             return submission.call(name, list(args), kinds)
 
+    run.isolation = isolation  # type: ignore[attr-defined]
     return run
 
 

@@ -21,6 +21,7 @@ from conftest import AVAILABLE, failure_of, fast, processes_named
 import gradecheck
 from gradecheck._sandbox import SandboxedSubmission, SandboxError, SubmissionFailure, _forkserver, _isolation
 from gradecheck._sandbox import resolve_isolation
+from gradecheck._sandbox._cgroups import create_cgroup
 from gradecheck._sandbox._tree import runtime_tree
 
 ROOT = Path(gradecheck.__file__).resolve().parent.parent
@@ -181,7 +182,8 @@ def test_the_grader_and_other_processes_cannot_be_seen_or_signalled(run_isolated
     )
     signalled, visible, uid = run_isolated(source, args=[os.getpid()])
     assert signalled in ("ProcessLookupError", "PermissionError")
-    assert os.getpid() not in visible and len(visible) <= 3, visible
+    # Its own PID namespace shows the worker alone (PID 1); the container mode has no /proc at all.
+    assert visible == ([1] if run_isolated.isolation == "namespaces" else []), visible
     assert uid != os.getuid() or os.getuid() != 0
 
 
@@ -321,10 +323,13 @@ def test_memory_outside_the_address_space_is_limited_by_the_cgroup(os_isolation:
         "        pass\n"
         "    return held\n"
     )
+    probe = create_cgroup(1 << 30, 64)
+    if probe is None:
+        pytest.skip("no memory cgroup can be created here")
+    probe.remove()
     limits = fast(os_isolation, memory_bytes=256 << 20, open_files=128, file_bytes=32 << 20, call_timeout=20.0)
     with SandboxedSubmission(source, limits=limits) as submission:
-        if not submission.sandbox_info["memory_cgroup"]:
-            pytest.skip("no memory cgroup can be created here")
+        assert submission.sandbox_info["memory_cgroup"], "cgroups work here, but the worker is not in one"
         try:
             held = submission.call("f", [1536 << 20])
         except SubmissionFailure as failure:
@@ -384,3 +389,25 @@ def _descendants(pid: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@_namespaces_only
+def test_shared_memory_is_private_to_each_worker_and_capped() -> None:
+    source = (
+        "import os\n"
+        "def f(size):\n"
+        "    before = os.listdir('/dev/shm')\n"
+        "    try:\n"
+        "        with open('/dev/shm/left-behind', 'wb') as handle:\n"
+        "            handle.write(b'x' * size)\n"
+        "        wrote = size\n"
+        "    except OSError:\n"
+        "        wrote = 0\n"
+        "    return [before, wrote]\n"
+    )
+    limits = fast("namespaces", folder_bytes=4 << 20, file_bytes=64 << 20)
+    with SandboxedSubmission(source, limits=limits) as first:
+        assert first.call("f", [1 << 20]) == [[], 1 << 20]
+        assert first.call("f", [32 << 20])[1] == 0, "/dev/shm is not capped"
+    with SandboxedSubmission(source, limits=limits) as second:
+        assert second.call("f", [1])[0] == [], "a file left in /dev/shm by another worker is visible"

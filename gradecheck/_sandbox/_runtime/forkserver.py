@@ -89,6 +89,8 @@ def _confine_worker(request, report_fd):
         confine.make_mounts_private()
         owner = (uid, gid) if uid is not None else (os.getuid(), os.getgid())
         confine.mount_private_folder("/tmp", request["folder_bytes"], request["folder_inodes"], *owner)
+        # bubblewrap's /dev/shm is shared by the sandbox's workers, one student after another: one of its own.
+        confine.mount_private_folder("/dev/shm", request["folder_bytes"], request["folder_inodes"], *owner)
         confine.mount_own_proc()
         folder = "/tmp"
     elif MODE == "container":
