@@ -75,8 +75,9 @@ class ItemSpec:
         examples: how many random instances a hidden item tries.
         visibility: Gradescope visibility of the test.
         self_check: whether ``gradecheck check`` runs it (default: given items).
-        carry_forward: give credit to a backward output that matches finite
-            differences of the submission's own (wrong) forward.
+        carry_forward: let a wrong backward output keep its credit when it is
+            the reference's backward rule applied to the submission's own
+            (wrong) forward outputs (``ExerciseKind.backward_from_forward``).
         hint: shown to the learner when the item fails.
     """
 

@@ -14,10 +14,11 @@ for every submission that passes them all: each process draws that sample once
 (with expected values), a submission is first tried on it, and only one that
 fails somewhere gets the search (which then fails at the same instance and
 shrinks from there).  A
-backward output that is wrong but matches finite differences of the
-submission's own forward, while that forward is wrong, keeps its credit
-("credit carries forward").  A grader failure raises :class:`GradingError`:
-never silent credit.
+backward output that is wrong only because the forward is wrong keeps its
+credit ("credit carries forward") when it is what the reference's backward
+rule gives from the submission's own forward outputs, on the given values and
+on a hidden sample (:meth:`_Grader._carry_forward`).  A grader failure raises
+:class:`GradingError`: never silent credit.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
 from gradecheck._exercises import Exercise, ItemSpec
 from gradecheck._kinds import ExerciseKind, get_kind
-from gradecheck._kinds._base import OutputError, format_value
+from gradecheck._kinds._base import format_value
 from gradecheck._mistakes import diagnose, mistake_info
-from gradecheck._sandbox import Limits, SandboxError, SandboxedSubmission, SubmissionFailure
+from gradecheck._sandbox import Limits, SandboxError, SandboxedSubmission
 from gradecheck._submissions import read_submission
 
 __all__ = [
@@ -54,9 +55,11 @@ __all__ = [
     "item_elements",
 ]
 
-#: Agreement needed between a backward output and finite differences of the
-#: submission's own forward for credit to carry forward.
-_CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL = 1e-4, 1e-6
+#: Agreement needed for credit to carry forward, between a backward output and the
+#: reference's backward rule applied to the submission's own forward outputs: within
+#: _CARRY_RTOL of each value plus _CARRY_SCALE of the output's largest value.  Both are
+#: relative, so no forward can shrink its values until a zero answer "agrees" with them.
+_CARRY_RTOL, _CARRY_SCALE = 1e-6, 1e-9
 
 
 class GradingError(GradecheckError):
@@ -132,6 +135,29 @@ def _tolerance(item: ItemSpec) -> tuple[float, float]:
 def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     finite = np.isfinite(got)
     return finite & (np.abs(np.where(finite, got, 0.0) - expected) <= atol + rtol * np.abs(expected))
+
+
+def _carry_scale(rule: np.ndarray) -> float:
+    """The largest finite magnitude in ``rule`` (0.0 if none): what the carry-forward tolerances are relative to."""
+    finite = np.abs(rule[np.isfinite(rule)])
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _carry_close(got: np.ndarray, rule: np.ndarray) -> np.ndarray:
+    """Elementwise: ``got`` equals the carried-forward values ``rule`` up to rounding (relative to their scale)."""
+    with np.errstate(all="ignore"):  # inf - inf, or overflow: not finite, so not close
+        difference = np.abs(got - rule)
+        bound = _CARRY_RTOL * np.abs(rule) + _CARRY_SCALE * _carry_scale(rule)
+    return np.isfinite(got) & np.isfinite(rule) & np.isfinite(difference) & (difference <= bound)
+
+
+def _carry_credited(got: np.ndarray, rule: np.ndarray) -> np.ndarray:
+    """Elementwise: ``got`` keeps its credit by carrying forward (it agrees with ``rule``, and that is not ~0).
+
+    An element whose carried-forward value is within twice the tolerance of 0
+    earns nothing by agreeing with it: an answer of 0 never carries.
+    """
+    return _carry_close(got, rule) & (np.abs(rule) > 2 * _CARRY_SCALE * _carry_scale(rule))
 
 
 def _seed_for(exercise: Exercise, item: ItemSpec) -> int:
@@ -213,57 +239,87 @@ class _Grader:
     def _carry_forward(
         self, instance: Mapping[str, Any], got: Mapping[str, Any], expected: Mapping[str, np.ndarray], items: Sequence[ItemSpec]
     ) -> dict[str, np.ndarray]:
-        """Output key -> finite differences of the submission's own forward, where credit may carry forward."""
-        carried: dict[str, np.ndarray] = {}
-        wanted = {key for item in items if item.carry_forward for key in item.outputs}
-        for key in sorted(wanted):
-            derivative = self.kind.derivatives.get(key)
-            value = got.get(key)
-            if derivative is None or not isinstance(value, np.ndarray):
-                continue
-            forward = got.get(derivative.forward)
-            if forward is None:
-                forward = self.kind.run(self.submission, instance, [derivative.forward], expected).get(derivative.forward)
-            if not isinstance(forward, np.ndarray):
-                continue
-            if np.all(_close(forward, expected[derivative.forward], 1e-6, 1e-9)):
-                continue  # the forward is right: the reference already is the submission's own gradient
-            if np.all(_close(value, expected[key], 1e-6, 1e-9)):
-                continue
-            own = self._own_forward_gradient(instance, derivative, expected)
-            # A forward that ignores its inputs (say, a hard-coded number) has a zero
-            # gradient: that must not turn zero answers into credit.
-            if own is not None and np.any(np.abs(own) > 1e-9):
-                carried[key] = own
-        return carried
+        """Output key -> the values its credit may carry forward to (the method applied to the submission's forward).
 
-    def _own_forward_gradient(
-        self, instance: Mapping[str, Any], derivative: Any, expected: Mapping[str, np.ndarray]
-    ) -> np.ndarray | None:
-        entry = self.kind.entry_point_of(derivative.forward)
-        base = np.asarray(instance[derivative.wrt], dtype=np.float64)
-        flat = base.reshape(-1)
-        steps = 1e-6 * np.maximum(1.0, np.abs(flat))
-        cotangent = np.asarray(instance[derivative.cotangent], dtype=np.float64) if derivative.cotangent else 1.0
-        args_list = []
-        for k in range(flat.size):
-            for sign in (1.0, -1.0):
-                moved = flat.copy()
-                moved[k] += sign * steps[k]
-                args_list.append(self.kind.arguments(entry, {**instance, derivative.wrt: moved.reshape(base.shape)}))
-        try:
-            values = self.submission.call_many(entry.name, args_list, entry.kinds)
-            shape = expected[derivative.forward].shape
-            losses = []
-            for value in values:
-                parsed = self.kind.parse_return(entry, value, [derivative.forward], expected)[derivative.forward]
-                if not isinstance(parsed, np.ndarray):
-                    return None
-                losses.append(float(np.sum(cotangent * parsed.reshape(shape))))
-        except (SubmissionFailure, OutputError):
-            return None
-        pairs = np.array(losses).reshape(flat.size, 2)
-        return ((pairs[:, 0] - pairs[:, 1]) / (2 * steps)).reshape(base.shape)
+        A backward output carries forward only when it is an attempt at the
+        reference's method: it must equal what the kind's
+        :meth:`~ExerciseKind.backward_from_forward` computes from the
+        submission's own forward outputs, here and on every instance of the
+        exercise's first hidden sample.  Nothing carries where the kind's
+        backward does not use its forward's outputs, nor where the method gives
+        the reference's values (then the plain comparison decides).
+        """
+        wanted = sorted({key for item in items if item.carry_forward for key in item.outputs})
+        wrong = [
+            key
+            for key in wanted
+            if isinstance(got.get(key), np.ndarray) and not np.all(_close(got[key], expected[key], 1e-6, 1e-9))
+        ]
+        if not wrong or not self.kind.carry_from:
+            return {}
+        missing = [key for key in self.kind.carry_from if key not in got]
+        if missing:
+            got = {**got, **self.kind.run(self.submission, instance, missing, expected)}
+        rules = self._rules(instance, got, expected)
+        carried: dict[str, np.ndarray] = {}
+        for key in wrong:
+            # Where the method gives the reference's values, the forward is right for this output.
+            options = [rule[key] for rule in rules if key in rule and not np.all(_close(rule[key], expected[key], 1e-6, 1e-9))]
+            credited = [int(np.count_nonzero(_carry_credited(got[key], option))) for option in options]
+            if credited and max(credited) > 0:
+                carried[key] = options[credited.index(max(credited))]
+        return self._consistent_on_hidden(carried) if carried else {}
+
+    def _rules(
+        self, instance: Mapping[str, Any], got: Mapping[str, Any], expected: Mapping[str, np.ndarray]
+    ) -> list[dict[str, np.ndarray]]:
+        """The kind's backward rule(s) applied to the submission's forward outputs in ``got`` (shaped like ``expected``)."""
+        own = {key: got[key] for key in self.kind.carry_from if isinstance(got.get(key), np.ndarray)}
+        if not own:
+            return []
+        with np.errstate(all="ignore"):  # the submission's values may be nan, inf or huge
+            rules = self.kind.backward_from_forward(instance, own)
+        return [
+            {
+                key: np.asarray(value, dtype=np.float64).reshape(np.shape(expected[key]))
+                for key, value in rule.items()
+                if key in expected
+            }
+            for rule in rules
+        ]
+
+    def _consistent_on_hidden(self, carried: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``carried`` less the outputs that do not follow the method on every instance of the first hidden sample.
+
+        This tells an attempt at the method from numbers fitted to the given
+        values: the backward must equal the method applied to the submission's
+        own forward on instances it has never seen, and on at least one of them
+        the method must not give ~0 (a backward of zeros, with a forward that
+        makes the method give zeros, is no attempt).  An exercise with no
+        hidden item carries nothing forward.
+        """
+        item = next((item for item in self.exercise.items if item.instance == "hidden"), None)
+        if item is None:
+            return {}
+        keys = sorted(set(self.kind.carry_from) | set(carried))
+        informative: set[str] = set()
+        for instance, expected in _hidden_sample(self.exercise, self.kind, item):
+            got = self.kind.run(self.submission, instance, keys, expected)
+            rules = self._rules(instance, got, expected)
+            for key in list(carried):
+                value = got.get(key)
+                matching = [
+                    rule[key]
+                    for rule in rules
+                    if key in rule and isinstance(value, np.ndarray) and np.all(_carry_close(value, rule[key]))
+                ]
+                if not matching:
+                    del carried[key]
+                elif any(np.any(_carry_credited(value, rule)) for rule in matching):
+                    informative.add(key)
+            if not carried:
+                return {}
+        return {key: values for key, values in carried.items() if key in informative}
 
     def _element_tests(
         self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
@@ -275,6 +331,11 @@ class _Grader:
         for key in item.outputs:
             value = got.get(key)
             size = expected[key].size
+            carries = (
+                _carry_credited(value, carried[key]).reshape(-1)
+                if key in carried and isinstance(value, np.ndarray)
+                else np.zeros(size, dtype=bool)
+            )
             for k in range(size):
                 name = names[offset + k]
                 exp = float(expected[key].reshape(-1)[k])
@@ -284,27 +345,18 @@ class _Grader:
                 actual = float(value.reshape(-1)[k])
                 if _close(np.array(actual), np.array(exp), rtol, atol):
                     self._add(name, per_element, per_element, f"{actual:.6g} is correct", item)
-                elif key in carried and self._carries(actual, float(carried[key].reshape(-1)[k])):
+                elif carries[k]:
                     self._add(
                         name,
                         per_element,
                         per_element,
-                        f"expected {exp:.6g}, got {actual:.6g}; your value is the derivative of your own (wrong) "
-                        f"forward pass, so this backward rule keeps its credit",
+                        f"expected {exp:.6g}, got {actual:.6g}; your value is what the backward pass gives from your "
+                        f"own (wrong) forward pass, so it keeps its credit",
                         item,
                     )
                 else:
                     self._add(name, 0.0, per_element, f"expected {exp:.6g}, got {actual:.6g}", item)
             offset += size
-
-    @staticmethod
-    def _carries(actual: float, own: float) -> bool:
-        """Whether an element keeps its credit by matching the submission's own forward.
-
-        Not where that derivative is zero: a forward that ignores an input (a
-        hard-coded or unrelated formula) must not turn zero answers into credit.
-        """
-        return abs(own) > 1e-9 and bool(_close(np.array(actual), np.array(own), _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL))
 
     def _whole_test(
         self, item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray], carried: Mapping[str, np.ndarray]
@@ -319,7 +371,7 @@ class _Grader:
             ok = _close(value, expected[key], rtol, atol)
             if ok.all():
                 continue
-            if key in carried and np.all(_close(value, carried[key], _CARRY_FORWARD_RTOL, _CARRY_FORWARD_ATOL)):
+            if key in carried and np.all(_carry_close(value, carried[key])) and np.any(_carry_credited(value, carried[key])):
                 carried_keys.append(key)
                 continue
             wrong = np.flatnonzero(~ok.reshape(-1))
@@ -335,7 +387,8 @@ class _Grader:
                 item.name,
                 item.points,
                 item.points,
-                f"{', '.join(carried_keys)} match the derivative of your own (wrong) forward pass: credit carried forward",
+                f"{', '.join(carried_keys)}: what the backward pass gives from your own (wrong) forward pass: "
+                f"credit carried forward",
                 item,
             )
         else:

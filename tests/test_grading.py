@@ -45,6 +45,39 @@ def backward(weights, inputs, biases, upstream):
 '''
 
 
+BIAS_FORGOTTEN = '''
+import numpy as np
+
+def forward(weights, inputs, biases):
+    return 1 / (1 + np.exp(-(np.reshape(weights, (3, 4)) @ inputs)))
+
+def backward(weights, inputs, biases, upstream):
+    W = np.reshape(weights, (3, 4))
+    a = forward(weights, inputs, biases)
+    d_z = upstream * a * (1 - a)
+    return np.outer(d_z, inputs).ravel(), d_z, W.T @ d_z
+'''
+
+TRANSPOSED_LAYOUT = '''
+import numpy as np
+
+def forward(weights, inputs, biases):
+    W = np.reshape(weights, (4, 3)).T
+    return 1 / (1 + np.exp(-(W @ inputs + biases)))
+
+def backward(weights, inputs, biases, upstream):
+    W = np.reshape(weights, (4, 3)).T
+    a = 0.5 * (1 + np.tanh(0.5 * (W @ inputs + biases)))
+    d_z = upstream * a * (1 - a)
+    return np.outer(d_z, inputs).T.ravel(), d_z, W.T @ d_z
+'''
+
+BACKWARD_NAMES = [f"dL/dW[{i},{j}]" for i in range(3) for j in range(4)] + [f"dL/db[{i}]" for i in range(3)] + [
+    f"dL/dx[{j}]" for j in range(4)
+]
+CARRIED = "your own (wrong) forward"
+
+
 def grade(source: str, **options: Any) -> dict[str, Any]:
     return grade_source(EXERCISE, source, "submission.py", **options)
 
@@ -106,17 +139,156 @@ def test_a_wrong_element_costs_only_that_element() -> None:
 
 
 def test_credit_carries_forward_past_a_wrong_forward() -> None:
-    tests = by_name(grade(TANH_FORWARD))
+    # The forward forgets the biases; backward applies the sigmoid's rule to that forward's a.
+    result = grade(BIAS_FORGOTTEN)
+    tests = by_name(result)
     assert all(tests[f"a[{i}]"]["status"] == "failed" for i in range(3))
-    backward = [t for name, t in tests.items() if name.startswith(("dL/dW", "dL/db", "dL/dx"))]
-    assert len(backward) == 19 and all(t["status"] == "passed" for t in backward)
-    assert all("your own (wrong) forward" in t["output"] for t in backward)
+    assert all(tests[name]["status"] == "passed" and CARRIED in tests[name]["output"] for name in BACKWARD_NAMES)
+    assert tests[HIDDEN]["status"] == "failed"
+    assert result["score"] == pytest.approx(8.5)
+
+
+def test_credit_carries_forward_past_a_transposed_weight_layout() -> None:
+    """W read column by column: its a is that layer's, so its intermediates (W, a) are that layer's too."""
+    tests = by_name(grade(TRANSPOSED_LAYOUT))
+    assert all(tests[f"a[{i}]"]["status"] == "failed" for i in range(3))
+    assert all(tests[name]["status"] == "passed" for name in BACKWARD_NAMES)
+    assert sum(CARRIED in tests[name]["output"] for name in BACKWARD_NAMES) >= 15
 
 
 def test_no_carry_forward_when_the_backward_is_wrong_for_its_own_forward() -> None:
-    source = TANH_FORWARD.replace("(1 - a ** 2)", "(1 - a)")
-    tests = by_name(grade(source))
-    assert all(t["status"] == "failed" for name, t in tests.items() if name.startswith("dL/db"))
+    tests = by_name(grade(BIAS_FORGOTTEN.replace("upstream * a * (1 - a)", "upstream * a")))
+    assert all(tests[name]["status"] == "failed" for name in BACKWARD_NAMES)
+
+
+def test_no_carry_forward_for_another_method_than_the_exercises() -> None:
+    """A tanh layer differentiated right is consistent, but it is not the sigmoid's backward rule."""
+    tests = by_name(grade(TANH_FORWARD))
+    assert all(tests[name]["status"] == "failed" and CARRIED not in tests[name]["output"] for name in BACKWARD_NAMES)
+
+
+# -- carry-forward cannot be gamed -------------------------------------------------------------
+
+_GIVEN_ARGS = {key: np.asarray(EXERCISE.given[key], dtype=float) for key in ("weights", "inputs", "biases")}
+_RNG = np.random.default_rng(7)
+GAMING_BACKWARDS = {
+    "zeros": (np.zeros(12), np.zeros(3), np.zeros(4)),
+    "constants": (np.full(12, 0.1), np.full(3, 0.2), np.full(4, 0.3)),
+    "random": (_RNG.uniform(-1, 1, 12), _RNG.uniform(-1, 1, 3), _RNG.uniform(-1, 1, 4)),
+}
+#: Forwards "tuned" to a backward (B_W, B_b, B_x) that returns fixed numbers: their finite differences,
+#: with the given upstream of ones, are those numbers (the old carry-forward rule's test).
+GAMING_FORWARDS = {
+    # Linear with slopes B.
+    "linear": "linear(weights, inputs, biases)",
+    "constant": "np.array([0.3, 0.5, 0.7])",
+    "tiny slope": "1e-8 * (np.sum(weights) + np.sum(inputs) + np.sum(biases)) * np.ones(3)",
+    # Right (off by 1e-5) plus a linear term that makes its slope B + 3e-8 at the given values.
+    "almost correct": (
+        "sigmoid(z) + 1e-5 - sigmoid(z0) * (1 - sigmoid(z0)) * (z - z0) + linear(weights, inputs, biases) "
+        "- linear(GIVEN_W, GIVEN_X, GIVEN_B) + 1e-8 * (np.sum(weights) + np.sum(inputs) + np.sum(biases))"
+    ),
+}
+
+
+def _gamed(backward: tuple[np.ndarray, ...], forward: str) -> str:
+    d_weights, d_biases, d_inputs = (repr(v.tolist()) for v in backward)
+    return f'''
+import numpy as np
+
+B_W, B_B, B_X = np.array({d_weights}), np.array({d_biases}), np.array({d_inputs})
+GIVEN_W = np.array({_GIVEN_ARGS["weights"].tolist()!r})
+GIVEN_X = np.array({_GIVEN_ARGS["inputs"].tolist()!r})
+GIVEN_B = np.array({_GIVEN_ARGS["biases"].tolist()!r})
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+def linear(weights, inputs, biases):
+    weights, inputs, biases = (np.asarray(v, dtype=float) for v in (weights, inputs, biases))
+    return (B_W * weights).reshape(3, 4).sum(axis=1) + B_B * biases + np.sum(B_X * inputs) / 3
+
+def forward(weights, inputs, biases):
+    z = np.reshape(weights, (3, 4)) @ inputs + biases
+    z0 = GIVEN_W.reshape(3, 4) @ GIVEN_X + GIVEN_B
+    return {forward}
+
+def backward(weights, inputs, biases, upstream):
+    return B_W, B_B, B_X
+'''
+
+
+def _forward_score(result: dict[str, Any]) -> float:
+    return sum(test["score"] for test in result["tests"] if test["name"].startswith("a["))
+
+
+@pytest.mark.parametrize("forward", sorted(GAMING_FORWARDS))
+@pytest.mark.parametrize("backward", sorted(GAMING_BACKWARDS))
+def test_a_backward_of_numbers_earns_only_the_forwards_items_whatever_the_forward(backward: str, forward: str) -> None:
+    result = grade(_gamed(GAMING_BACKWARDS[backward], GAMING_FORWARDS[forward]))
+    assert all(CARRIED not in test["output"] and "carried" not in test["output"] for test in result["tests"])
+    assert result["score"] == pytest.approx(_forward_score(result))
+
+
+HOSTILE_CARRY = sorted((Path(__file__).parent / "data" / "hostile").glob("carry_forward_*.py"))
+
+
+@pytest.mark.parametrize("path", HOSTILE_CARRY, ids=lambda path: path.stem)
+def test_the_hostile_carry_forward_submissions_earn_only_their_forwards_items(path: Path) -> None:
+    result = grade_file(EXERCISE, path)
+    assert all(CARRIED not in test["output"] and "carried" not in test["output"] for test in result["tests"])
+    assert result["score"] == pytest.approx(_forward_score(result))
+
+
+def test_a_missing_activation_derivative_earns_no_more_with_a_linear_forward() -> None:
+    mistake = (Path(EXERCISE.directory).parents[1] / "reference" / "mistakes" / "twelve-weights").joinpath(
+        "missing-activation-derivative.py"
+    )
+    with_right_forward = grade(mistake.read_text())
+    linear = mistake.read_text().replace("return 1.0 / (1.0 + np.exp(-(W @ inputs + biases)))", "return W @ inputs + biases")
+    assert linear != mistake.read_text()
+    with_linear_forward = grade(linear)
+    assert with_right_forward["score"] == pytest.approx(1.5)  # the forward's a items
+    assert with_linear_forward["score"] <= with_right_forward["score"]
+
+
+def _hard_coded_backward(forward_elsewhere: str) -> str:
+    """BIAS_FORGOTTEN, with its backward's answers on the given values written in as numbers; zeros elsewhere."""
+    namespace: dict[str, Any] = {}
+    exec(BIAS_FORGOTTEN, namespace)
+    answers = [np.asarray(v).tolist() for v in namespace["backward"](*_GIVEN_ARGS.values(), np.ones(3))]
+    given = [v.tolist() for v in _GIVEN_ARGS.values()]
+    return BIAS_FORGOTTEN.replace("def forward(", "def _forward(").replace("def backward(", "def _backward(") + f'''
+
+def _is_given(*args):
+    return [np.asarray(v, dtype=float).tolist() for v in args] == {given!r}
+
+def forward(weights, inputs, biases):
+    if _is_given(weights, inputs, biases):
+        return _forward(weights, inputs, biases)
+    return {forward_elsewhere}
+
+def backward(weights, inputs, biases, upstream):
+    if _is_given(weights, inputs, biases):
+        return tuple(np.array(v) for v in {answers!r})
+    return np.zeros(12), np.zeros(3), np.zeros(4)
+'''
+
+
+@pytest.mark.parametrize(
+    "forward_elsewhere",
+    ["_forward(weights, inputs, biases)", "np.zeros(3)"],
+    ids=["its forward elsewhere", "zeros elsewhere"],
+)
+def test_a_backward_fitted_to_the_given_values_does_not_carry(forward_elsewhere: str) -> None:
+    """The hidden instances tell an attempt at the method from answers fitted to the given values.
+
+    Elsewhere the backward returns zeros: wrong for its own forward, or (with a forward of zeros there,
+    for which the method gives zeros) right but never informative.
+    """
+    result = grade(_hard_coded_backward(forward_elsewhere))
+    assert all(CARRIED not in test["output"] for test in result["tests"])
+    assert result["score"] == pytest.approx(_forward_score(result))
 
 
 def test_missing_function_loses_only_its_items_with_a_clear_message() -> None:

@@ -11,9 +11,9 @@ import importlib
 import re
 
 from gradecheck._errors import GradecheckError
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind
+from gradecheck._kinds._base import EntryPoint, ExerciseKind
 
-__all__ = ["Derivative", "EntryPoint", "ExerciseKind", "get_kind"]
+__all__ = ["EntryPoint", "ExerciseKind", "get_kind"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

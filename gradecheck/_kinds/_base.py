@@ -22,13 +22,13 @@ from gradecheck._errors import GradecheckError
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
 __all__ = [
-    "Derivative",
     "EntryPoint",
     "ExerciseKind",
     "OutputError",
     "jax_reference",
     "as_output_array",
     "format_value",
+    "reproduces",
     "sigmoid",
 ]
 
@@ -59,20 +59,6 @@ class EntryPoint:
         return f"{self.name}({', '.join(self.parameters)})"
 
 
-@dataclasses.dataclass(frozen=True)
-class Derivative:
-    """Output ``key`` is ``d/d instance[wrt]`` of ``sum(cotangent * <forward output>)``.
-
-    Lets the grader check a backward output against finite differences of the
-    submission's own forward (credit carries forward past a wrong forward).
-    ``cotangent`` is an instance key, or ``None`` for a scalar forward output.
-    """
-
-    forward: str
-    wrt: str
-    cotangent: str | None = None
-
-
 class OutputError(Exception):
     """A returned value has the wrong type or shape; the message says which and what to do."""
 
@@ -80,6 +66,17 @@ class OutputError(Exception):
 def sigmoid(z: Any) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-z))`` in numpy, float64 (for the kinds' numpy mistake models)."""
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def reproduces(model: Any, own: Any) -> bool:
+    """Whether a model of a forward pass gives the submission's own forward output, up to float rounding.
+
+    For :meth:`ExerciseKind.backward_from_forward`: whether the submission's
+    forward may have read the parameters in a catalogued wrong way, when its
+    intermediates are not among its outputs.
+    """
+    model, own = np.asarray(model, dtype=np.float64), np.asarray(own, dtype=np.float64)
+    return model.shape == own.shape and bool(np.all(np.isfinite(own))) and np.allclose(model, own, rtol=1e-9, atol=1e-12)
 
 
 def format_value(value: Any) -> str:
@@ -113,8 +110,8 @@ class ExerciseKind:
 
     #: The functions a submission defines, in the order they are called.
     entry_points: tuple[EntryPoint, ...] = ()
-    #: Output key -> how it derives from a forward output (for credit carry-forward).
-    derivatives: Mapping[str, Derivative] = {}
+    #: The forward outputs :meth:`backward_from_forward` reads; empty: no credit carries forward.
+    carry_from: tuple[str, ...] = ()
     #: Ids of the mistakes this kind can model: catalogued ones (``_mistakes.MISTAKES``)
     #: or ones this kind adds in :attr:`extra_mistakes`.
     mistakes: tuple[str, ...] = ()
@@ -139,6 +136,26 @@ class ExerciseKind:
         """The outputs a submission making ``mistake`` would return, or ``None``."""
         return None
 
+    def backward_from_forward(self, instance: Instance, own: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """The backward outputs the reference's method gives from the submission's own forward outputs.
+
+        ``own`` maps the keys of :attr:`carry_from` that the submission
+        answered to its values (float64 arrays shaped like the expected ones;
+        they may be wrong, even ``nan``).  Return the backward outputs that the
+        reference's backward rule computes from those values (e.g. ``dz =
+        upstream * a * (1 - a)`` with the submission's ``a``), using the
+        reference's own intermediates where the submission's are not among
+        ``own``; leave out keys it cannot compute.  Usually one dict; one more
+        for each catalogued wrong reading of the parameters (a transposed
+        layout, a mixed-up weight numbering) whose forward reproduces ``own``
+        (see :func:`reproduces`), since the submission's intermediates are then
+        that reading's.  A wrong backward output keeps its credit only where it
+        equals one of these, on the given values and on hidden instances (see
+        docs/exercise-format.md).  ``[]`` (the default): the backward does not
+        use the forward's outputs, so nothing carries forward.
+        """
+        return []
+
     def explain_failure(
         self, instance: Instance, got: Mapping[str, Any], expected: Mapping[str, np.ndarray]
     ) -> str | None:
@@ -154,12 +171,6 @@ class ExerciseKind:
     @property
     def output_keys(self) -> tuple[str, ...]:
         return tuple(key for entry in self.entry_points for key in entry.returns)
-
-    def entry_point_of(self, key: str) -> EntryPoint:
-        for entry in self.entry_points:
-            if key in entry.returns:
-                return entry
-        raise KeyError(key)
 
     def validate(self, exercise: Any) -> None:
         """Raise :class:`GradecheckError` if the spec does not fit this kind."""

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, reproduces, sigmoid
 from gradecheck._mistakes import Mistake
 
 __all__ = [
@@ -197,9 +197,7 @@ class NumberedSigmoidNetwork(ExerciseKind):
                 ("w_new", "b_new") if biases else ("w_new",),
             ),
         )
-        self.derivatives = {"dw": Derivative("E", "w")}
-        if biases:
-            self.derivatives["db"] = Derivative("E", "b")
+        self.carry_from = ("y",)
         mistakes = [
             "missing-activation-derivative",
             "hidden-activation-derivative-missing",
@@ -269,6 +267,37 @@ class NumberedSigmoidNetwork(ExerciseKind):
         if not self.has_biases:
             del out["db"], out["b_new"]
         return out
+
+    def backward_from_forward(self, instance: Instance, own: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """The delta rule from the submission's ``y``: ``delta_out = (y - target) * y * (1 - y)``, then back.
+
+        The hidden layer is not among the submission's outputs: its
+        activations are the reference's, with the weights read in the
+        statement's numbering; and also read unit by receiving unit (the
+        weight-numbering-mixed-up mistake) when that network reproduces the
+        submission's ``y``: its gradients are then numbered the same way.
+        """
+        if "y" not in own:
+            return []
+        w = np.asarray(instance["w"], dtype=np.float64)
+        b = self._bias_values(instance)
+        x, target = np.asarray(instance["x"], dtype=np.float64), self._target_vector(instance)
+        y = np.asarray(own["y"], dtype=np.float64).reshape(self.widths[-1])
+        delta_out = (y - target) * y * (1 - y)
+        c1, c2 = bias_vectors(b, self.bias_numbering, self.widths)
+        rules = []
+        for numbering in (self.numbering, target_major_numbering(self.widths)):
+            W1, W2 = weight_matrices(w, numbering, self.widths)
+            h = sigmoid(W1 @ x + c1)
+            if rules and not reproduces(sigmoid(W2 @ h + c2), y):
+                continue
+            delta_hidden = (W2.T @ delta_out) * h * (1 - h)
+            gradients, deltas = [np.outer(delta_hidden, x), np.outer(delta_out, h)], [delta_hidden, delta_out]
+            rule = {"dw": np.array([gradients[l][i, j] for l, i, j in numbering])}
+            if self.has_biases:
+                rule["db"] = np.array([deltas[l][i] for l, i in self.bias_numbering])
+            rules.append(rule)
+        return rules
 
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         if mistake not in self.mistakes:

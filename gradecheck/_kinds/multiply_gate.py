@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference
 from gradecheck._mistakes import Mistake
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
@@ -57,20 +57,15 @@ _reference = jax_reference(_gate_vjp)
 
 
 class MultiplyGateKind(ExerciseKind):
-    # Entry names are qualified so that the generic function-call path (credit
-    # carry-forward) never mistakes a top-level function for the gate's method.
+    # Entry names are qualified so that the generic function-call path never
+    # mistakes a top-level function for the gate's method.
     entry_points = (
         EntryPoint(f"{CLASS_NAME}.forward", ("x", "y"), ("float", "float"), ("z",)),
         EntryPoint(f"{CLASS_NAME}.backward", ("dz",), ("float",), ("d_x", "d_y")),
         EntryPoint(f"{CLASS_NAME}.forward", ("X", "Y"), ("array", "array"), ("Z",)),
         EntryPoint(f"{CLASS_NAME}.backward", ("dZ",), ("array",), ("d_X", "d_Y")),
     )
-    derivatives = {
-        "d_x": Derivative("z", "x", "dz"),
-        "d_y": Derivative("z", "y", "dz"),
-        "d_X": Derivative("Z", "X", "dZ"),
-        "d_Y": Derivative("Z", "Y", "dZ"),
-    }
+    # The gradients (y * dz, x * dz) do not use the forward's output: no credit carries forward.
     mistakes = ("swapped-local-gradients", "upstream-ignored", "sign-error")
     extra_mistakes = (SWAPPED_LOCAL_GRADIENTS,)
 

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
 from gradecheck._kinds.multiply_gate import SWAPPED_LOCAL_GRADIENTS
 
 N_W, N_X = 3, 2
@@ -42,7 +42,7 @@ class SigmoidGate(ExerciseKind):
         EntryPoint("forward", ("w", "x"), ("array", "array"), ("f",)),
         EntryPoint("backward", ("w", "x"), ("array", "array"), ("d_w", "d_x")),
     )
-    derivatives = {"d_w": Derivative("f", "w"), "d_x": Derivative("f", "x")}
+    carry_from = ("f",)
     mistakes = (
         "derivative-on-preactivation",
         "missing-activation-derivative",
@@ -69,6 +69,15 @@ class SigmoidGate(ExerciseKind):
 
     def expected(self, instance: Instance) -> dict[str, np.ndarray]:
         return dict(_reference(instance["w"], instance["x"]))
+
+    def backward_from_forward(self, instance: Instance, own: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """``df/ds = f * (1 - f)`` with the submission's ``f``, times each weight's input and each input's weight."""
+        if "f" not in own:
+            return []
+        w, x = np.asarray(instance["w"], dtype=np.float64), np.asarray(instance["x"], dtype=np.float64)
+        f = float(np.asarray(own["f"], dtype=np.float64).reshape(()))
+        ds = f * (1.0 - f)
+        return [{"d_w": np.array([ds * x[0], ds * x[1], ds]), "d_x": np.array([ds * w[0], ds * w[1]])}]
 
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         w, x = np.asarray(instance["w"], dtype=np.float64), np.asarray(instance["x"], dtype=np.float64)

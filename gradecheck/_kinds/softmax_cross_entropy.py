@@ -26,7 +26,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, format_value, jax_reference
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, format_value, jax_reference
 from gradecheck._mistakes import Mistake
 
 #: Largest number of classes a hidden instance draws; the JAX reference pads to this.
@@ -102,10 +102,7 @@ class SoftmaxCrossEntropy(ExerciseKind):
         EntryPoint("loss", ("z_large", "label"), ("array", "int"), ("L_large",)),
         EntryPoint("backward", ("z_large", "label"), ("array", "int"), ("d_z_large",)),
     )
-    derivatives = {
-        "d_z": Derivative("L", "z"),
-        "d_z_large": Derivative("L_large", "z_large"),
-    }
+    carry_from = ("p", "p_large")
     mistakes = ("sign-error", "gradient-wrt-probabilities", "softmax-elementwise", "softmax-overflow")
     extra_mistakes = (GRADIENT_WRT_PROBABILITIES, SOFTMAX_ELEMENTWISE, SOFTMAX_OVERFLOW)
 
@@ -146,6 +143,16 @@ class SoftmaxCrossEntropy(ExerciseKind):
         onehot[int(instance["label"])] = 1.0
         values = _reference(_padded(z), _padded(z_large), onehot)
         return {key: value[:classes] if value.ndim else value for key, value in values.items()}
+
+    def backward_from_forward(self, instance: Instance, own: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """``dL/dz = p - onehot(label)`` with the submission's ``p`` (and ``p_large`` for ``d_z_large``)."""
+        out = {}
+        for suffix in ("", "_large"):
+            p = own.get(f"p{suffix}")
+            if p is not None:
+                p = np.asarray(p, dtype=np.float64).reshape(-1)
+                out[f"d_z{suffix}"] = p - np.eye(p.size)[int(instance["label"])]
+        return [out] if out else []
 
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         if mistake not in self.mistakes:

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
-from gradecheck._kinds._base import Derivative, EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, reproduces, sigmoid
 
 N_OUT, N_IN = 3, 4
 _ARRAYS = ("array",) * 4
@@ -40,11 +40,7 @@ class TwelveWeights(ExerciseKind):
         EntryPoint("forward", ("weights", "inputs", "biases"), _ARRAYS[:3], ("a",)),
         EntryPoint("backward", ("weights", "inputs", "biases", "upstream"), _ARRAYS, ("d_weights", "d_biases", "d_inputs")),
     )
-    derivatives = {
-        "d_weights": Derivative("a", "weights", "upstream"),
-        "d_biases": Derivative("a", "biases", "upstream"),
-        "d_inputs": Derivative("a", "inputs", "upstream"),
-    }
+    carry_from = ("a",)
     mistakes = (
         "missing-activation-derivative",
         "derivative-on-preactivation",
@@ -76,6 +72,27 @@ class TwelveWeights(ExerciseKind):
 
     def expected(self, instance: Instance) -> dict[str, np.ndarray]:
         return dict(_reference(instance["weights"], instance["inputs"], instance["biases"], instance["upstream"]))
+
+    def backward_from_forward(self, instance: Instance, own: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """``dz = upstream * a * (1 - a)`` with the submission's ``a``, then the weight, bias and input gradients.
+
+        With ``W`` read from ``weights`` row by row, as the statement says; and
+        also column by column (the transposed-weight-layout mistake) when that
+        layer reproduces the submission's ``a``: its weight gradient is then
+        laid out the same way.
+        """
+        if "a" not in own:
+            return []
+        a = own["a"]
+        weights, inputs, biases, upstream = (np.asarray(instance[k], dtype=np.float64) for k in ("weights", "inputs", "biases", "upstream"))
+        dz = upstream * a * (1 - a)
+        grad_W = np.outer(dz, inputs)
+        W = weights.reshape(N_OUT, N_IN)
+        rules = [{"d_weights": grad_W.reshape(-1), "d_biases": dz, "d_inputs": W.T @ dz}]
+        transposed = weights.reshape(N_IN, N_OUT).T
+        if reproduces(sigmoid(transposed @ inputs + biases), a):
+            rules.append({"d_weights": grad_W.T.reshape(-1), "d_biases": dz, "d_inputs": transposed.T @ dz})
+        return rules
 
     def mistaken(self, instance: Instance, mistake: str) -> dict[str, np.ndarray] | None:
         weights, inputs, biases, upstream = (instance[k] for k in ("weights", "inputs", "biases", "upstream"))

@@ -128,10 +128,10 @@ def test_numbering_mix_up_keeps_gradient_credit_but_not_the_update(grade: Any, r
     failed = failed_tests(result)
     assert HIDDEN in failed
     assert {"w2 new", "w3 new"} <= failed
-    # Its gradients are the true gradients of its own (miswired) loss: credit carries forward.
+    # Its gradients are the delta rule applied to its own (miswired) network: credit carries forward.
     outputs = {test["name"]: test["output"] for test in result["tests"]}
     assert not failed & GRADIENTS
-    assert "derivative of your own (wrong) forward pass" in outputs["dE/dw2"]
+    assert "from your own (wrong) forward pass" in outputs["dE/dw2"]
 
 
 def _hard_coded(values: dict[str, np.ndarray], decimals: int) -> str:
