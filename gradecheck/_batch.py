@@ -1,15 +1,25 @@
 """Grade many submissions: one results file each, a gradebook and a class summary.
 
 Grading one submission is a pure function of its bytes and the exercise
-(:func:`grade_to_file`); :func:`grade_batch` maps it over the inputs with any
-``concurrent.futures.Executor`` (by default a pool of ``jobs`` processes), so
-a course can swap in a distributed executor (Dask's or Ray's futures API)
-without touching the grading code.  Every input gets exactly one results file,
-written atomically; ``resume`` skips inputs whose results file is complete.
+(:func:`grade_to_file`, given a :class:`GradingJob`); :func:`grade_batch`
+reads each input once, safely (a regular file of at most ``max_bytes``, see
+:func:`gradecheck._submissions.read_submission_file`), and maps the grading
+over the inputs with any ``concurrent.futures.Executor`` (by default a pool of
+``jobs`` processes), so a course can swap in a distributed executor (Dask's or
+Ray's futures API) without touching the grading code.
+
+Every input gets exactly one results file, written atomically and signed with
+the results folder's key (:mod:`gradecheck._result_files`): an input that is
+refused (a pipe, a device, a folder, a link out of the given folders, a file
+over the size limit) gets its error result here, without any grading process;
+one whose grading process dies gets one too.  ``resume`` skips inputs whose
+results file is verified (its signature) and is for the same exercise, path
+and bytes.
 """
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import hashlib
@@ -17,18 +27,35 @@ import io
 import json
 import multiprocessing
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from gradecheck._errors import SubmissionError
+from gradecheck._result_files import display_name, result_names, results_key, sign_result, signature_ok
+from gradecheck._safe_files import RefusedFile, read_regular_file
+from gradecheck._submissions import DEFAULT_MAX_BYTES, read_submission_file
 
 if TYPE_CHECKING:
     from gradecheck._exercises import Exercise
     from gradecheck._sandbox import Limits
 
-__all__ = ["BatchSummary", "grade_batch", "grade_to_file", "result_names", "write_atomically"]
+__all__ = [
+    "BatchSummary",
+    "GradingJob",
+    "grade_batch",
+    "grade_to_file",
+    "result_names",
+    "write_atomically",
+    "write_gradebook",
+]
+
+#: ``(results file, score, max_score, error or None)``: what a grading process returns, for progress.
+Outcome = tuple[str, float, float, "str | None"]
+#: The largest results file read back (a result is a few KiB to a few hundred KiB).
+_MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -43,112 +70,105 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def result_names(files: Sequence[Path]) -> list[str]:
-    """A distinct results-file name (``<name>.json``) for each input path.
+@dataclasses.dataclass(frozen=True)
+class GradingJob:
+    """One submission to grade, with everything a grading process needs: it opens no input path.
 
-    Names come from each path relative to the inputs' common folder
-    (``group1/alice.py`` -> ``group1__alice.json``), so they do not depend on
-    the order of the inputs; :func:`grade_batch` also records each input's path
-    and hash in its result, and ``resume`` checks them.
+    Attributes:
+        exercise_ref: a shipped exercise id or an exercise folder path.
+        name: the submission's file name (printable, see ``display_name``);
+            its extension chooses the format (.py or .ipynb).
+        path: the input's absolute path (printable), recorded in the result.
+        data: the file's bytes, as read once by the batch; these are graded
+            and their SHA-256 is recorded.
+        target: the results file to write.
+        timeout: wall-clock seconds for this submission.
+        html: also write the HTML report (``target`` with ``.html``).
+        key: the results folder's key, to sign the result.
+        isolation: the sandbox's isolation level (resolved by the batch).
     """
-    resolved = [Path(os.path.abspath(p)) for p in files]
-    root = Path(os.path.commonpath([p.parent for p in resolved])) if resolved else Path(".")
-    names: list[str] = []
-    taken: set[str] = set()
-    for path in resolved:
-        relative = path.relative_to(root).with_suffix("")
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", "__".join(relative.parts)) or "submission"
-        name = base if base not in taken else f"{base}-{path.suffix.lstrip('.') or 'file'}"
-        counter = 2
-        candidate = name
-        while candidate in taken:
-            candidate, counter = f"{name}-{counter}", counter + 1
-        taken.add(candidate)
-        names.append(candidate + ".json")
-    return names
+
+    exercise_ref: str
+    name: str
+    path: str
+    data: bytes = dataclasses.field(repr=False)
+    target: str
+    timeout: float
+    html: bool
+    key: bytes = dataclasses.field(repr=False)
+    isolation: str = "auto"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
-def _fingerprint(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"
+def grade_to_file(job: GradingJob) -> Outcome:
+    """Grade ``job``'s bytes and write its signed results JSON to ``job.target``.
 
-
-def _complete(path: Path, source: Path) -> bool:
-    """Whether ``path`` holds a finished result for exactly this version of ``source``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not (isinstance(data, dict) and "score" in data and "tests" in data):
-        return False
-    info = data.get("gradecheck") or {}
-    return info.get("submission_path") == os.path.abspath(source) and info.get("submission_sha256") == _fingerprint(source)
-
-
-def grade_to_file(
-    exercise_ref: str, submission: str, target: str, timeout: float, html: bool = False, isolation: str = "auto"
-) -> tuple[str, float, float, str | None]:
-    """Grade one submission and write its results JSON to ``target``.
-
-    Top-level and picklable, so any executor can run it.  Returns
-    ``(target, score, max_score, error)``: small, for progress reporting;
-    the full result lives only in the file.
+    Top-level and picklable, so any executor can run it.  Never raises for
+    anything about the submission: a grader failure is an error result with
+    no credit.  Returns ``(target, score, max_score, error)``: small, for
+    progress reporting; the full result lives only in the file.
     """
     from gradecheck._exercises import load_exercise
-    from gradecheck._grading import GradingError, error_result, grade_file
-    from gradecheck._reports import render_html
+    from gradecheck._grading import GradingError, error_result, grade_bytes
 
-    exercise = load_exercise(exercise_ref)
+    exercise = load_exercise(job.exercise_ref)
     try:
-        result = grade_file(exercise, submission, limits=submission_limits(timeout, isolation))
+        result = grade_bytes(exercise, job.name, job.data, limits=submission_limits(job.timeout, job.isolation))
     except GradingError as error:
         result = error_result(exercise, f"The grader could not grade this submission: {error}")
-    _record_source(result, Path(submission))
-    path = Path(target)
-    write_atomically(path, json.dumps(result, indent=2))
-    if html:
-        write_atomically(path.with_suffix(".html"), render_html(result))
-    return target, float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
+    except Exception as error:  # a grader bug: fail closed, and let the batch go on
+        result = error_result(
+            exercise, f"The grader could not grade this submission: {type(error).__name__}: {error}"
+        )
+    _record_source(result, job.name, job.path, job.sha256)
+    return _write_result(result, Path(job.target), job.key, job.html)
 
 
 def submission_limits(timeout: float, isolation: str = "auto") -> Limits:
     """The sandbox limits of ``gradecheck grade --timeout SEC``: SEC in all, at most 10 s a call."""
     from gradecheck._sandbox import Limits
 
-    return Limits(total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5, isolation=isolation)
-
-
-def _record_source(result: dict[str, Any], submission: Path) -> None:
-    result["gradecheck"]["submission"] = submission.name
-    result["gradecheck"]["submission_path"] = os.path.abspath(submission)
-    result["gradecheck"]["submission_sha256"] = _fingerprint(submission)
-
-
-def _grader_crashed(exercise: Exercise, submission: Path, target: Path, why: str) -> tuple[str, float, float, str | None]:
-    """Written here, in the batch process, for an input whose grading process died."""
-    from gradecheck._grading import error_result
-
-    message = (
-        f"Grading this submission killed the grader's process ({why}); it gets no credit. "
-        f"Submissions must not signal or kill other processes."
+    return Limits(
+        total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5, isolation=isolation
     )
-    result = error_result(exercise, message)
-    _record_source(result, submission)
+
+
+def _record_source(result: dict[str, Any], name: str, path: str, sha256: str | None) -> None:
+    """Which input ``result`` is for; ``sha256`` of the bytes graded, ``None`` when none were."""
+    result["gradecheck"]["submission"] = name
+    result["gradecheck"]["submission_path"] = path
+    result["gradecheck"]["submission_sha256"] = sha256
+
+
+def _write_result(result: dict[str, Any], target: Path, key: bytes, html: bool) -> Outcome:
+    """Sign ``result``, write it to ``target`` (and its HTML report), and return its outcome."""
+    sign_result(result, key)
     write_atomically(target, json.dumps(result, indent=2))
-    return str(target), 0.0, float(result["max_score"]), message
+    if html:
+        from gradecheck._reports import render_html
+
+        write_atomically(target.with_suffix(".html"), render_html(result))
+    return str(target), float(result["score"]), float(result["max_score"]), result["gradecheck"].get("error")
 
 
 @dataclasses.dataclass(frozen=True)
 class BatchSummary:
-    """What a batch did: how many were graded now, skipped as already graded, and where things are."""
+    """What a batch did: how many were graded now, skipped as already graded, and where things are.
+
+    ``unverified`` counts the inputs (among ``graded``) whose results file was
+    there but failed verification (not signed with this folder's key: written
+    by someone else, or changed), so ``resume`` graded them again.
+    """
 
     graded: int
     skipped: int
     results: tuple[Path, ...]
     gradebook: Path
     summary: Path
+    unverified: int = 0
 
 
 def _warm_grading_process(isolation: str) -> None:
@@ -175,6 +195,219 @@ def _default_executor(jobs: int, isolation: str) -> Executor:
     )
 
 
+class _LazyPool:
+    """An executor made on the first submit, so that a batch of refused inputs starts no process."""
+
+    def __init__(self, make: Callable[[], Executor]) -> None:
+        self._make = make
+        self._pool: Executor | None = None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self._pool is None:
+            self._pool = self._make()
+        return self._pool.submit(fn, *args)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Input:
+    """An input path and its results file."""
+
+    path: Path
+    target: Path
+
+    @property
+    def shown(self) -> str:
+        """The input's absolute path, printable (recorded in its result, checked by ``resume``)."""
+        return display_name(os.path.abspath(self.path))
+
+
+class _Batch:
+    """The shared state of one :func:`grade_batch`: reading inputs, writing results, running rounds."""
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        exercise_ref: str,
+        key: bytes,
+        *,
+        timeout: float,
+        html: bool,
+        max_bytes: int,
+        roots: Sequence[str | os.PathLike[str]],
+        on_result: Callable[[Outcome], None] | None,
+        isolation: str,
+    ) -> None:
+        self.exercise, self.exercise_ref, self.key = exercise, exercise_ref, key
+        self.isolation = isolation
+        self.timeout, self.html, self.max_bytes, self.roots = timeout, html, max_bytes, roots
+        self.on_result = on_result
+
+    # -- one input --------------------------------------------------------------------
+
+    def finished(self, outcome: Outcome) -> None:
+        if self.on_result is not None:
+            self.on_result(outcome)
+
+    def read(self, item: _Input) -> bytes:
+        """The input's bytes (raises SubmissionError for an input that is refused)."""
+        return read_submission_file(item.path, self.max_bytes, roots=self.roots)
+
+    def prepare(self, item: _Input) -> GradingJob | None:
+        """The job for ``item``; ``None`` when it is refused, after writing its error result here."""
+        try:
+            data = self.read(item)
+        except SubmissionError as error:
+            self.finished(self.write_error(item, str(error), None))
+            return None
+        return GradingJob(
+            self.exercise_ref, display_name(item.path.name), item.shown, data, str(item.target),
+            self.timeout, self.html, self.key, self.isolation,
+        )
+
+    def error_result(self, item: _Input, message: str, sha256: str | None) -> dict[str, Any]:
+        """A no-credit result for ``item`` saying ``message``."""
+        from gradecheck._grading import error_result
+
+        result = error_result(self.exercise, message)
+        _record_source(result, display_name(item.path.name), item.shown, sha256)
+        return result
+
+    def write_error(self, item: _Input, message: str, sha256: str | None) -> Outcome:
+        """Write a no-credit result saying ``message`` for ``item``, here, in the batch process."""
+        return _write_result(self.error_result(item, message, sha256), item.target, self.key, self.html)
+
+    def write_crashed(self, item: _Input, sha256: str | None, why: str) -> Outcome:
+        message = (
+            f"Grading this submission killed the grader's process ({why}); it gets no credit. "
+            f"Submissions must not signal or kill other processes."
+        )
+        return self.write_error(item, message, sha256)
+
+    # -- rounds -----------------------------------------------------------------------
+
+    def run_round(
+        self, pending: collections.deque[_Input], pool: Executor | _LazyPool, window: int
+    ) -> list[tuple[_Input, str, str]]:
+        """Grade inputs from ``pending`` on ``pool``, at most ``window`` at a time, until none is left or the pool breaks.
+
+        Inputs are read just before they are submitted, so at most ``window``
+        submissions are held in memory.  Returns ``(input, sha256, why)`` for
+        each input whose grading process died (its result is not written).
+        """
+        in_flight: dict[Future[Any], tuple[_Input, str]] = {}
+        failed: list[tuple[_Input, str, str]] = []
+        broken = False
+        while True:
+            while in_flight and (broken or len(in_flight) >= window or not pending):
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item, sha256 = in_flight.pop(future)
+                    try:
+                        self.finished(future.result())
+                    except Exception as error:  # the grading process died (killed by a submission?)
+                        failed.append((item, sha256, f"{type(error).__name__}: {error}"))
+                        broken = broken or isinstance(error, BrokenExecutor)
+            if broken or not pending:
+                return failed
+            item = pending.popleft()
+            job = self.prepare(item)
+            if job is None:
+                continue
+            try:
+                in_flight[pool.submit(grade_to_file, job)] = (item, job.sha256)
+            except Exception as error:  # a broken or closed executor
+                failed.append((item, job.sha256, f"{type(error).__name__}: {error}"))
+                broken = True
+
+    def grade_in_pools(self, todo: Sequence[_Input], jobs: int) -> None:
+        """Grade ``todo`` with the default process pool; a pool that breaks is replaced.
+
+        A broken pool fails every submission in flight: those are graded again
+        one at a time, each in a fresh process, so only the one that breaks it
+        again goes without a grade.
+        """
+        pending = collections.deque(todo)
+        while pending:
+            pool = _LazyPool(lambda: _default_executor(jobs, self.isolation))
+            try:
+                failed = self.run_round(pending, pool, window=2 * jobs)
+            finally:
+                pool.shutdown()
+            for item, _, _ in failed:
+                self.grade_alone(item)
+
+    def grade_alone(self, item: _Input) -> None:
+        single = _LazyPool(lambda: _default_executor(1, self.isolation))
+        try:
+            again = self.run_round(collections.deque([item]), single, window=1)
+        finally:
+            single.shutdown()
+        for crashed, sha256, why in again:
+            self.finished(self.write_crashed(crashed, sha256, why))
+
+    def grade_with(self, executor: Executor, todo: Sequence[_Input], window: int) -> None:
+        """Grade ``todo`` on a caller's executor (not shut down); inputs whose call fails get a crash result."""
+        pending = collections.deque(todo)
+        while pending:
+            for item, sha256, why in self.run_round(pending, executor, window):
+                self.finished(self.write_crashed(item, sha256, why))
+
+    # -- resume and reports -----------------------------------------------------------
+
+    def resume_state(self, item: _Input) -> str:
+        """``"done"`` (a verified result for these bytes), ``"unverified"`` (a results file this grader did not
+        write, or changed since), or ``"todo"`` (no result, or one for another exercise, path or version of the file).
+        """
+        try:
+            result = json.loads(read_regular_file(item.target, _MAX_RESULT_BYTES))
+        except RefusedFile as refused:
+            return "todo" if refused.kind == "missing" else "unverified"
+        except (ValueError, RecursionError):
+            return "unverified"
+        if not signature_ok(result, self.key):
+            return "unverified"
+        info = result["gradecheck"]
+        same = (info.get("exercise"), info.get("version"), info.get("submission_path"))
+        if same != (self.exercise.id, self.exercise.version, item.shown):
+            return "todo"
+        sha256 = info.get("submission_sha256")
+        if not isinstance(sha256, str):  # refused before: look again
+            return "todo"
+        try:
+            data = self.read(item)
+        except SubmissionError:
+            return "todo"
+        return "done" if hashlib.sha256(data).hexdigest() == sha256 else "todo"
+
+    def result_for_reports(self, item: _Input) -> dict[str, Any]:
+        """``item``'s result as written; a results file that cannot be read back is replaced by an error result."""
+        try:
+            result = json.loads(read_regular_file(item.target, _MAX_RESULT_BYTES))
+            if isinstance(result, dict) and isinstance(result.get("tests"), list) and "score" in result:
+                return result
+            problem = "it does not hold a result"
+        except (RefusedFile, ValueError, RecursionError) as error:
+            problem = str(error) or type(error).__name__
+        message = (
+            f"The results file of this submission could not be read back ({problem}); "
+            "run the batch again with --resume to grade it."
+        )
+        result = self.error_result(item, message, None)
+        _write_result(result, item.target, self.key, self.html)
+        return result
+
+
+def _roots(files: Sequence[Path], roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
+    """The folders and files a symbolic link among ``files`` may point into: ``roots``, or the inputs' folders."""
+    if roots is not None:
+        return [os.fspath(root) for root in roots]
+    return sorted({os.path.dirname(os.path.abspath(path)) for path in files})
+
+
 def grade_batch(
     exercise_ref: str,
     files: Sequence[Path],
@@ -185,7 +418,9 @@ def grade_batch(
     resume: bool = False,
     html: bool = False,
     executor: Executor | None = None,
-    on_result: Callable[[tuple[str, float, float, str | None]], None] | None = None,
+    on_result: Callable[[Outcome], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    roots: Sequence[str | os.PathLike[str]] | None = None,
     isolation: str = "auto",
     require_isolation: bool = False,
 ) -> BatchSummary:
@@ -193,16 +428,25 @@ def grade_batch(
 
     Args:
         exercise_ref: a shipped exercise id or an exercise folder path.
-        files: submission paths (.py / .ipynb; anything else gets a result
-            saying it cannot be graded).
-        out: the results folder (created if needed).
+        files: submission paths (.py / .ipynb; anything else, and anything
+            that is not a regular file, gets a result saying why it cannot be
+            graded).
+        out: the results folder (created if needed).  It also keeps the key
+            that signs results (``.gradecheck-key``, mode 0600).
         jobs: worker processes for the default executor.
         timeout: wall-clock seconds per submission.
-        resume: skip inputs whose results file already exists and is complete.
+        resume: skip inputs whose results file is verified and is for the same
+            exercise, path and bytes; regrade the others.
         html: also write an HTML report per submission.
         executor: run the grading here instead (must accept picklable calls
-            of :func:`grade_to_file`); it is not shut down.
+            of :func:`grade_to_file`); it is not shut down.  At most
+            ``max(2 * jobs, 32)`` submissions are given to it at a time.
         on_result: called in this process after each submission (progress).
+        max_bytes: the largest submission file read; a larger one gets an
+            error result naming its size and this limit.
+        roots: the folders and files named by the user: a symbolic link among
+            ``files`` is followed only when its target lies inside one of
+            them.  Default: the folders that hold ``files``.
         isolation: ``"auto"`` (the strongest available), ``"namespaces"``,
             ``"container"`` or ``"none"``; resolved once here, so every
             submission of the batch runs under the same one.
@@ -210,7 +454,8 @@ def grade_batch(
             to grade when only ``"none"`` is available.
 
     Raises:
-        SandboxError: the requested isolation is not available here.
+        SandboxError: the requested isolation is not available here, or none
+            is and ``require_isolation`` is set.
     """
     from gradecheck._exercises import load_exercise
     from gradecheck._sandbox import SandboxError, ensure_available, resolve_isolation
@@ -227,65 +472,53 @@ def grade_batch(
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.tmp"):
         stale.unlink(missing_ok=True)
-    targets = [out / name for name in result_names(files)]
-    todo = [(f, t) for f, t in zip(files, targets) if not (resume and _complete(t, f))]
-    skipped = len(files) - len(todo)
-
-    def finished(outcome: tuple[str, float, float, str | None]) -> None:
-        if on_result is not None:
-            on_result(outcome)
-
-    def run_round(items: Sequence[tuple[Path, Path]], pool: Executor) -> list[tuple[Path, Path, str]]:
-        futures = {
-            pool.submit(grade_to_file, str(exercise_ref), str(f), str(t), timeout, html, level): (f, t) for f, t in items
-        }
-        failed = []
-        for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except (BrokenExecutor, OSError) as error:  # the grading process died (killed by a submission?)
-                failed.append((*futures[future], f"{type(error).__name__}: {error}"))
-                continue
-            finished(outcome)
-        return failed
-
+    key = results_key(out)
+    items = [_Input(Path(f), out / name) for f, name in zip(files, result_names(files))]
+    batch = _Batch(
+        exercise, str(exercise_ref), key, timeout=timeout, html=html, max_bytes=max_bytes,
+        roots=_roots(files, roots), on_result=on_result, isolation=level,
+    )
+    states = [batch.resume_state(item) if resume else "todo" for item in items]
+    todo = [item for item, state in zip(items, states) if state != "done"]
     if executor is not None:
-        for f, t, why in run_round(todo, executor):
-            finished(_grader_crashed(exercise, f, t, why))
+        batch.grade_with(executor, todo, window=max(2 * jobs, 32))
     else:
-        pool = _default_executor(max(1, jobs), level)
-        try:
-            failed = run_round(todo, pool)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        # A broken pool fails every submission in flight: regrade those one at a time, each in a
-        # fresh process, so only the one that breaks it again goes without a grade.
-        for f, t, _ in failed:
-            single = _default_executor(1, level)
-            try:
-                retry = run_round([(f, t)], single)
-            finally:
-                single.shutdown(wait=True, cancel_futures=True)
-            for f2, t2, why in retry:
-                finished(_grader_crashed(exercise, f2, t2, why))
+        batch.grade_in_pools(todo, max(1, jobs))
+    results = [batch.result_for_reports(item) for item in items]
     gradebook = out / "gradebook.csv"
     summary = out / "summary.html"
-    results = [_read(t) for t in targets]
-    write_gradebook(gradebook, files, targets, results)
+    write_gradebook(gradebook, files, [item.target for item in items], results)
     from gradecheck._class_summary import render_class_summary
 
     write_atomically(summary, render_class_summary(exercise.title, results))
-    return BatchSummary(len(todo), skipped, tuple(targets), gradebook, summary)
+    return BatchSummary(
+        len(todo), len(items) - len(todo), tuple(item.target for item in items), gradebook, summary,
+        unverified=states.count("unverified"),
+    )
 
 
-def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+#: A cell that starts with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cell(value: Any) -> Any:
+    """A gradebook cell: text that a spreadsheet would run as a formula gets a leading ``'``; numbers unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_gradebook(
     path: Path, files: Sequence[Path], targets: Sequence[Path], results: Sequence[Mapping[str, Any]]
 ) -> None:
-    """One row per submission, one column per test (score), plus totals, mistakes and errors."""
+    """One row per submission, one column per test (score), plus totals, mistakes and errors.
+
+    Text cells (the submission's path, its results file, mistakes, the first
+    line of the error, test names) that start with ``=``, ``+``, ``-``, ``@``,
+    a tab or a line break get a leading ``'``, so a spreadsheet shows them as
+    text instead of running them; scores stay numbers.  Paths are printable
+    (``display_name``): one line each, even for names with a newline.
+    """
     rows, columns = [], []
     for source, target, result in zip(files, targets, results):
         scores = {test["name"]: test["score"] for test in result["tests"]}
@@ -296,11 +529,10 @@ def write_gradebook(
         rows.append((source, target, result, scores, info))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "results", "score", "max_score", "mistakes", "error", *columns])
+    writer.writerow([_cell(text) for text in ["submission", "results", "score", "max_score", "mistakes", "error", *columns]])
     for source, target, result, scores, info in rows:
         error = (info.get("error") or "").splitlines()[0] if info.get("error") else ""
-        writer.writerow(
-            [str(source), target.name, result["score"], result["max_score"], " ".join(info.get("mistakes", [])), error]
-            + [scores.get(name, "") for name in columns]
-        )
+        cells = [display_name(source), target.name, result["score"], result["max_score"],
+                 " ".join(info.get("mistakes", [])), error]
+        writer.writerow([_cell(cell) for cell in cells] + [scores.get(name, "") for name in columns])
     write_atomically(path, buffer.getvalue())

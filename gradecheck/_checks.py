@@ -26,6 +26,7 @@ import numpy as np
 from hypothesis import given, settings as Settings, strategies as st
 
 from gradecheck import _layers, strategies as gst
+from gradecheck._answer_types import non_number, not_numbers_message
 from gradecheck._compare import GradientComparison, Tolerance, compare_gradients, default_tolerance
 from gradecheck._errors import GradientMismatchError, InvalidArgumentError
 from gradecheck._numeric import FiniteDifference, central_difference
@@ -124,9 +125,12 @@ def _compare_with_finite_difference(
 
 
 def _is_numeric(value: Any) -> bool:
+    """Whether ``value`` is numbers (not text, booleans or None that numpy would convert; see ``_answer_types``)."""
+    if non_number(value, array_likes=True) is not None:
+        return False
     try:
         np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return True
 
@@ -281,9 +285,12 @@ def _call(what: str, function: Callable[..., Any], *args: Any) -> Any:
 
 
 def _as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    problem = non_number(value, array_likes=True)
+    if problem is not None:
+        raise _SubjectError(not_numbers_message(what, shape if shape is not None else np.shape(0), value, problem))
     try:
         array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _SubjectError(f"{what} should be an array of numbers, got {type(value).__name__}.") from None
     if shape is not None and array.shape != shape:
         raise _SubjectError(f"{what} should have shape {shape} (like its input), got {array.shape}.")

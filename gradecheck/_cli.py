@@ -186,17 +186,24 @@ def template(exercise_id: str, output: str | None, force: bool) -> None:
 
 
 def _submission_files(paths: tuple[str, ...]) -> list[Any]:
+    """The inputs of ``grade``: the files given, and every entry named ``*.py``/``*.ipynb`` under the folders given.
+
+    Entries are listed whatever they are (a named pipe, a device, a link, a
+    folder called ``x.py``): each gets a result, saying why when it is not
+    graded.  Links to folders are not followed.
+    """
+    import os
     from pathlib import Path
 
     files = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+            found = sorted(p for p in path.rglob("*") if os.path.splitext(p.name)[1].lower() in (".py", ".ipynb"))
             if not found:
                 raise _CannotRun(f"folder {path} contains no .py or .ipynb submissions.")
             files.extend(found)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             files.append(path)
         else:
             raise _CannotRun(f"no such file or folder: {path}")
@@ -226,6 +233,23 @@ def _isolation_for_grading(requested: str, required: bool) -> str:
     return isolation.level
 
 
+class _Size(click.ParamType):
+    """A size in bytes, written ``4194304``, ``512K``/``512KiB``, ``4M``/``4MiB`` or ``1G``/``1GiB`` (powers of 1024)."""
+
+    name = "SIZE"
+    _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        import re
+
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*", str(value), re.IGNORECASE)
+        if not match or float(match.group(1)) * self._UNITS[match.group(2).lower()] < 1:
+            self.fail(f"expected a size such as 4MiB, 512KiB or 1048576 (bytes), found {value!r}.", param, ctx)
+        return int(float(match.group(1)) * self._UNITS[match.group(2).lower()])
+
+
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("submissions", metavar="SUBMISSION...", nargs=-1, required=True)
@@ -235,8 +259,11 @@ def _isolation_for_grading(requested: str, required: bool) -> str:
               help="Submissions graded in parallel (worker processes).")
 @click.option("--timeout", type=click.FloatRange(0.5, 3600), default=120.0, show_default=True,
               help="Wall-clock seconds allowed for each submission.")
-@click.option("--resume", is_flag=True, help="Skip submissions whose results file in --out is already complete.")
+@click.option("--resume", is_flag=True,
+              help="Skip submissions whose results file in --out is complete and verified (signed by this grader).")
 @click.option("--html", "html", is_flag=True, help="With --out: also write an HTML report per submission.")
+@click.option("--max-size", "max_size", type=_Size(), default="4MiB", show_default=True,
+              help="Largest submission file read (e.g. 512KiB, 16MiB); larger ones get an error result.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 @click.option("--isolation", type=click.Choice(["auto", "namespaces", "container", "none"]), default="auto",
               show_default=True,
@@ -253,6 +280,7 @@ def grade(
     timeout: float,
     resume: bool,
     html: bool,
+    max_size: int,
     progress: bool | None,
     isolation: str,
     require_isolation: bool,
@@ -267,7 +295,11 @@ def grade(
     submission gets DIR/<name>.json (written atomically), and the folder gets
     gradebook.csv (a row per submission, a column per test) and summary.html
     (score histogram, pass rate per test).  Every input gets exactly one
-    results file, unreadable ones included.  The exit status is 0 when
+    results file, unreadable ones included: named pipes, devices, folders,
+    files over --max-size and symbolic links that point outside the files
+    and folders given get an error result and are never read.  Results are
+    signed with a key kept in DIR/.gradecheck-key; --resume keeps only
+    results that verify, and regrades the others.  The exit status is 0 when
     grading completed, whatever the scores, and 2 when it could not run.
 
     \b
@@ -291,7 +323,8 @@ def grade(
         raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
-            result = grade_file(exercise, files[0], limits=submission_limits(timeout, level))
+            result = grade_file(exercise, files[0], limits=submission_limits(timeout, level), max_bytes=max_size,
+                                roots=submissions)
             click.echo(json.dumps(result, indent=2))
             return
         show = sys.stderr.isatty() if progress is None else progress
@@ -305,25 +338,39 @@ def grade(
 
             summary = grade_batch(
                 exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
-                on_result=on_result, isolation=level,
+                on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
             )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
     if len(summary.results) <= 50:
-        rows = []
-        for source, target in zip(files, summary.results):
-            result = json.loads(target.read_text(encoding="utf-8"))
-            info = result.get("gradecheck", {})
-            note = ", ".join(info.get("mistakes", [])) or (info.get("error") or "").split("\n")[0][:70]
-            rows.append((str(source), f"{result['score']:g} / {result['max_score']:g}", note))
-        width = max(len(r[0]) for r in rows)
-        for name, score, note in rows:
-            click.echo(f"{name:<{width}}  {score:>11}  {note}".rstrip())
+        _print_scores(files, summary.results)
     click.echo(
         f"graded {summary.graded} submission(s)"
         + (f", skipped {summary.skipped} already graded" if summary.skipped else "")
         + f": results in {out}, gradebook {summary.gradebook}, class summary {summary.summary}"
     )
+    if summary.unverified:
+        click.echo(
+            f"regraded {summary.unverified} submission(s) whose results file failed verification "
+            f"(not signed by this grader's key in {out}: written by someone else, or changed)"
+        )
+
+
+def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
+    """One line per submission: its path (printable), score and mistakes or error."""
+    import json
+
+    from gradecheck._result_files import display_name
+
+    rows = []
+    for source, target in zip(files, targets):
+        result = json.loads(target.read_text(encoding="utf-8"))
+        info = result.get("gradecheck", {})
+        note = ", ".join(info.get("mistakes", [])) or (info.get("error") or "").split("\n")[0][:70]
+        rows.append((display_name(source), f"{result['score']:g} / {result['max_score']:g}", note))
+    width = max(len(r[0]) for r in rows)
+    for name, score, note in rows:
+        click.echo(f"{name:<{width}}  {score:>11}  {note}".rstrip())
 
 
 @cli.command()

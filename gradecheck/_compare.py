@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from gradecheck._answer_types import non_number
 from gradecheck._errors import InvalidArgumentError
 
 __all__ = [
@@ -248,6 +249,14 @@ def _describe(value: Any) -> str:
 
 def _numbers(value: Any) -> tuple[np.ndarray | None, str | None]:
     """``value`` as a float64 array, or None and the reason it is not numbers."""
+    if isinstance(value, (list, tuple)):  # numpy would turn a True among numbers into 1.0: refuse it first
+        problem = non_number(value, array_likes=True)
+        if problem is not None:
+            index, part = problem
+            return None, (
+                f"expected an array of real numbers, got {_describe(value)}: "
+                f"the element {_describe(part)} at {index} is not a number"
+            )
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:

@@ -100,7 +100,8 @@ def run(exercise_id: str, root: Path) -> dict[str, Any]:
         )
     else:
         try:
-            result = grade_file(exercise, submission)
+            # A link in the student's upload is followed only within the upload (never to /autograder/source).
+            result = grade_file(exercise, submission, roots=[root / "submission"])
         except GradingError as error:
             result = error_result(exercise, f"The autograder failed: {error}. Please tell your instructor.")
     results.write_text(json.dumps(result, indent=2), encoding="utf-8")

@@ -42,10 +42,11 @@ from gradecheck._kinds import ExerciseKind, get_kind
 from gradecheck._kinds._base import format_value
 from gradecheck._mistakes import diagnose, mistake_info
 from gradecheck._sandbox import Limits, SandboxError, SandboxedSubmission
-from gradecheck._submissions import read_submission
+from gradecheck._submissions import DEFAULT_MAX_BYTES, read_submission_file, submission_from_bytes
 
 __all__ = [
     "GradingError",
+    "grade_bytes",
     "grade_file",
     "grade_source",
     "error_result",
@@ -649,26 +650,57 @@ def error_result(exercise: Exercise, message: str, *, self_check: bool = False, 
 
 
 def grade_file(
-    exercise: Exercise, path: str | Path, *, limits: Limits | None = None, self_check: bool = False
+    exercise: Exercise,
+    path: str | Path,
+    *,
+    limits: Limits | None = None,
+    self_check: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    roots: Sequence[str | Path] | None = None,
 ) -> dict[str, Any]:
-    """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_source`).
+    """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_bytes`).
 
-    An unreadable submission (invalid notebook, wrong file type, bad encoding)
-    gets a result with no credit and the reason, not an exception.
+    The file is read once with :func:`~gradecheck._submissions.read_submission_file`
+    (a regular file of at most ``max_bytes``; a symbolic link is followed only into
+    ``roots`` when they are given).  A submission that cannot be read (missing, a
+    pipe or device, too large, a link out of ``roots``) gets a result with no credit
+    and the reason, not an exception.
     """
     started = time.monotonic()
     path = Path(path)
     try:
-        submission = read_submission(path)
-    except (SubmissionError, OSError) as error:
-        text = str(error) if isinstance(error, SubmissionError) else f"could not read {path.name}: {error.strerror}"
-        return error_result(exercise, text, self_check=self_check, execution_time=time.monotonic() - started)
+        data = read_submission_file(path, max_bytes, roots=roots)
+    except SubmissionError as error:
+        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started)
+    return grade_bytes(exercise, path.name, data, limits=limits, self_check=self_check)
+
+
+def grade_bytes(
+    exercise: Exercise, name: str, data: bytes, *, limits: Limits | None = None, self_check: bool = False
+) -> dict[str, Any]:
+    """Grade the submission whose file is called ``name`` (its extension picks the format) and holds ``data``.
+
+    A pure function of ``name``, ``data`` and the exercise (and the sandbox's
+    limits).  Bytes that cannot be read as a submission (invalid notebook,
+    wrong file type, bad encoding, JSON nested too deeply, or anything else
+    that fails while parsing) get a result with no credit and the reason, not
+    an exception; a grader failure raises :class:`GradingError`.
+    """
+    started = time.monotonic()
+    try:
+        submission = submission_from_bytes(name, data)
+    except SubmissionError as error:
+        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started)
+    except Exception as error:  # parsers may fail in ways they do not document: no credit, never a crash
+        message = (
+            f"could not read {name!r} as a submission ({type(error).__name__}: {error}). "
+            "Save it again as a .py file or from Jupyter, and resubmit."
+        )
+        return error_result(exercise, message, self_check=self_check, execution_time=time.monotonic() - started)
     notes = list(submission.notes)
     if submission.exercise is not None and submission.exercise != exercise.id:
-        notes.append(
-            f"Note: {path.name} was written for exercise {submission.exercise!r} but is graded as {exercise.id!r}."
-        )
-    return grade_source(exercise, submission.source, path.name, limits=limits, self_check=self_check, notes=notes)
+        notes.append(f"Note: {name} was written for exercise {submission.exercise!r} but is graded as {exercise.id!r}.")
+    return grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes)
 
 
 def _points(value: float) -> str:

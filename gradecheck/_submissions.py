@@ -22,17 +22,21 @@ import os
 import re
 import shlex
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gradecheck._errors import InvalidArgumentError, SubmissionError
+from gradecheck._safe_files import RefusedFile, describe_size, read_regular_file
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "SKIP_TAG",
     "Submission",
     "read_submission",
+    "read_submission_file",
     "submission_from_bytes",
     "template_notebook",
     "write_template",
@@ -40,6 +44,8 @@ __all__ = [
 
 #: A code cell whose metadata tags contain this is left out of the source.
 SKIP_TAG = "gradecheck-skip"
+#: The largest submission file read (bytes): 4 MiB, far above any notebook of code with its outputs cleared.
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 
 _KINDS = {".py": "py", ".ipynb": "ipynb"}
 _ACCEPTED = "a Python script (.py) or a Jupyter notebook (.ipynb)"
@@ -81,26 +87,86 @@ class Submission:
 def read_submission(path: str | os.PathLike[str], data: bytes | None = None) -> Submission:
     """Read the submission at ``path`` (or use ``data`` as its content) without running it.
 
-    Raises :class:`SubmissionError` when the file is missing or unreadable,
-    has an extension other than ``.py``/``.ipynb``, is not UTF-8, or is a
-    notebook that cannot be read or holds no code.
+    The file is read with :func:`read_submission_file` (a regular file of at
+    most :data:`DEFAULT_MAX_BYTES`).  Raises :class:`SubmissionError` when the
+    file is missing, unreadable, not a regular file or too large, has an
+    extension other than ``.py``/``.ipynb``, is not UTF-8, or is a notebook
+    that cannot be read or holds no code.
     """
     name = os.fspath(path)
     _kind_of(name)
     if data is None:
-        try:
-            data = Path(name).read_bytes()
-        except FileNotFoundError:
-            raise SubmissionError(f"no such file: {name!r}; check the path and the file name.") from None
-        except IsADirectoryError:
-            raise SubmissionError(
-                f"{name!r} is a folder; give the path of your {_ACCEPTED} file instead."
-            ) from None
-        except OSError as error:
-            raise SubmissionError(
-                f"cannot read {name!r}: {error.strerror or error}; check that the file exists and is readable."
-            ) from None
+        data = read_submission_file(name)
     return submission_from_bytes(name, data)
+
+
+def read_submission_file(
+    path: str | os.PathLike[str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    roots: Sequence[str | os.PathLike[str]] | None = None,
+) -> bytes:
+    """The bytes of the submission file at ``path``, read once and safely; nothing is parsed or run.
+
+    Only a regular ``.py`` or ``.ipynb`` file of at most ``max_bytes`` bytes is
+    read (see :func:`gradecheck._safe_files.read_regular_file`: a named pipe, a
+    device, a socket or a folder is refused before any read, and so is a larger
+    file).  A symbolic link is followed when ``roots`` is ``None`` (the caller
+    named this path) or when its target, fully resolved, lies inside one of
+    ``roots`` (folders, or files, given to grade); any other link is refused.
+
+    Raises :class:`SubmissionError` with a message saying what was found and
+    what to do.
+    """
+    name = os.fspath(path)
+    _kind_of(name)
+    target = _follow_link(name, roots)
+    try:
+        return read_regular_file(target, max_bytes)
+    except RefusedFile as refused:
+        raise SubmissionError(_refusal(name, target, refused, max_bytes)) from None
+
+
+def _follow_link(name: str, roots: Sequence[str | os.PathLike[str]] | None) -> str:
+    """``name``, or the resolved target of the symbolic link ``name`` where it may be followed."""
+    try:
+        if not os.path.islink(name):
+            return name
+    except OSError:
+        return name  # read_regular_file says why it cannot be read
+    target = os.path.realpath(name)
+    if roots is not None and not any(_inside(target, root) for root in roots):
+        raise SubmissionError(
+            f"{name!r} is a symbolic link to {target!r}, outside the folders and files given to grade; it was "
+            "not read or graded. Submit the file itself, not a link to it."
+        )
+    return target
+
+
+def _inside(target: str, root: str | os.PathLike[str]) -> bool:
+    base = os.path.realpath(root)
+    return target == base or target.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _refusal(name: str, target: str, refused: RefusedFile, max_bytes: int) -> str:
+    """The message for a submission file that :func:`read_regular_file` refused."""
+    link = f" (a symbolic link to {target!r})" if target != name else ""
+    if refused.kind == "missing":
+        return f"no such file: {name!r}{link}; check the path and the file name."
+    if refused.kind == "unreadable":
+        return f"cannot read {name!r}{link}: {refused.reason}; check that the file exists and is readable."
+    if refused.kind == "too-large":
+        size = refused.size or 0
+        exact = f" ({size:,} bytes)" if size >= 1024 else ""
+        return (
+            f"{name!r}{link} is {describe_size(size)}{exact}, over the {describe_size(max_bytes)} limit "
+            f"on a submission's size; it was not read or graded. Submit the .py or .ipynb file itself, with large "
+            f"outputs cleared (in Jupyter: Edit > Clear All Outputs). Instructors can raise the limit with "
+            f"'gradecheck grade --max-size' (grade_batch(..., max_bytes=...))."
+        )
+    if refused.reason.startswith("a folder"):
+        return f"{name!r}{link} is a folder; give the path of a .py or .ipynb file instead."
+    return f"{name!r}{link} is {refused.reason}; it was not read or graded. Submit the .py or .ipynb file itself."
 
 
 def submission_from_bytes(name: str, data: bytes) -> Submission:
@@ -258,6 +324,8 @@ def _from_notebook(name: str, text: str) -> Submission:
         )
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise SubmissionError(_too_deep(not_notebook)) from None
     except json.JSONDecodeError as error:
         hint = (
             " If it is a Python script, name it .py instead."
@@ -289,6 +357,8 @@ def _from_notebook(name: str, text: str) -> Submission:
             raise SubmissionError(
                 f"{not_notebook}: {_error_text(error)}. Save it again from Jupyter and resubmit."
             ) from None
+        except RecursionError:
+            raise SubmissionError(_too_deep(not_notebook)) from None
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             # nbformat's converters assume the documented structure and fail inside on anything else.
             raise SubmissionError(
@@ -310,6 +380,13 @@ def _from_notebook(name: str, text: str) -> Submission:
         raise SubmissionError(_no_code_message(name, len(cells), code_cells, skipped, magic_cells))
     return Submission(path=name, kind="ipynb", source="\n\n".join(parts) + "\n", exercise=exercise,
                       notes=tuple(notes))
+
+
+def _too_deep(not_notebook: str) -> str:
+    return (
+        f"{not_notebook}: its JSON is nested too deeply to read (Jupyter never writes such a file). "
+        "Save the notebook again from Jupyter and resubmit."
+    )
 
 
 def _exercise_from_metadata(metadata: object, notes: list[str]) -> str | None:

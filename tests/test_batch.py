@@ -8,6 +8,7 @@ mistakes, partial credit) and cheap broken ones (syntax errors, exceptions, noth
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from gradecheck._batch import grade_batch, result_names
 from gradecheck._cli import main
 from gradecheck._exercises import load_exercise
+from gradecheck._result_files import KEY_NAME
 
 EXERCISE = "twelve-weights"
 MAX_SCORE = load_exercise(EXERCISE).max_score
@@ -221,6 +223,13 @@ def test_a_batch_killed_midway_resumes_to_exactly_one_complete_result_per_input(
     done_before = {path.name for path in out.glob("*.json")}
     assert 3 <= len(done_before) < 30, "the kill should land mid-batch"
     assert not (out / "gradebook.csv").exists()
+    # Before resuming, results are forged: one finished result is changed (its score flipped), and a
+    # full-marks result is written for a wrong submission not graded yet, with its right path and hash.
+    by_name = dict(zip(names, files))
+    changed = sorted(done_before)[0]
+    _tamper(out / changed, full=_TEMPLATES[made[by_name[changed]]][0] != "correct")
+    forged = next(name for name in names if name not in done_before and _TEMPLATES[made[by_name[name]]][0] != "correct")
+    _forge_full_marks(out / forged, by_name[forged])
 
     status = main(["grade", EXERCISE, str(tmp_path / "subs"), "--out", str(out), "--jobs", "2",
                    "--no-progress", "--resume"])
@@ -229,11 +238,12 @@ def test_a_batch_killed_midway_resumes_to_exactly_one_complete_result_per_input(
     match = re.search(r"graded (\d+) submission\(s\), skipped (\d+) already graded", reported)
     assert match, reported
     graded, skipped = int(match.group(1)), int(match.group(2))
-    assert (graded, skipped) == (30 - len(done_before), len(done_before))
+    assert (graded, skipped) == (30 - len(done_before) + 1, len(done_before) - 1)
+    assert "regraded 2 submission(s) whose results file failed verification" in reported
 
     entries = sorted(path.name for path in out.iterdir())
     assert [name for name in entries if name.endswith(".json")] == sorted(names)
-    assert not [name for name in entries if name.endswith(".tmp") or name.startswith(".")]
+    assert not [name for name in entries if name.endswith(".tmp") or (name.startswith(".") and name != KEY_NAME)]
     results = _results(out)
     for path, name in zip(files, names):
         result = results[name]
@@ -245,11 +255,34 @@ def test_a_batch_killed_midway_resumes_to_exactly_one_complete_result_per_input(
     assert sorted(row["submission"] for row in rows) == sorted(str(path) for path in files)
 
 
+def _tamper(target: Path, *, full: bool) -> None:
+    """Change a finished result's score (to full marks, or to none), keeping its signature."""
+    result = json.loads(target.read_text(encoding="utf-8"))
+    for test in result["tests"]:
+        test["score"] = test["max_score"] if full else 0.0
+        test["status"] = "passed" if full else "failed"
+    result["score"] = result["max_score"] if full else 0.0
+    target.write_text(json.dumps(result), encoding="utf-8")
+
+
+def _forge_full_marks(target: Path, source: Path) -> None:
+    """A full-marks result for ``source``, as anyone who can write into the results folder could write it."""
+    exercise = load_exercise(EXERCISE)
+    tests = [{"name": "all", "score": MAX_SCORE, "max_score": MAX_SCORE, "status": "passed", "output": "",
+              "visibility": "visible"}]
+    info = {"exercise": EXERCISE, "version": exercise.version, "submission": source.name,
+            "submission_path": os.path.abspath(source), "error": None, "mistakes": [],
+            "submission_sha256": hashlib.sha256(source.read_bytes()).hexdigest(), "signature": "0" * 64}
+    target.write_text(json.dumps({"score": MAX_SCORE, "max_score": MAX_SCORE, "tests": tests, "gradecheck": info}))
+
+
 # -- (c) any executor -----------------------------------------------------------------------------------
 
 
 def _without_timing(result: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in result.items() if key != "execution_time"}
+    """The result without what differs between runs: the time taken, and the signature (which covers it)."""
+    info = {key: value for key, value in result["gradecheck"].items() if key != "signature"}
+    return {**{key: value for key, value in result.items() if key != "execution_time"}, "gradecheck": info}
 
 
 @pytest.mark.slow

@@ -65,3 +65,13 @@ def test_the_exercise_notebook_is_preferred(tmp_path: Path) -> None:
     assert find_submission(tmp_path, "twelve-weights") == tmp_path / "twelve-weights.ipynb"
     (tmp_path / "twelve-weights.ipynb").unlink()
     assert find_submission(tmp_path, "twelve-weights") == tmp_path / "other.ipynb"
+
+
+def test_a_link_in_the_upload_to_the_reference_solution_is_not_graded(autograder: Path) -> None:
+    from gradecheck._gradescope import run
+
+    reference = autograder / "source" / "gradecheck" / "reference" / "twelve-weights.py"
+    (autograder / "submission" / "twelve-weights.py").symlink_to(reference)
+    result = run("twelve-weights", autograder)
+    assert result["score"] == 0
+    assert "symbolic link" in result["gradecheck"]["error"] and "outside the folders" in result["gradecheck"]["error"]

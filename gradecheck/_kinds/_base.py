@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from gradecheck._answer_types import non_number, not_numbers_message
 from gradecheck._errors import GradecheckError
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
@@ -89,12 +90,18 @@ def format_value(value: Any) -> str:
 def as_output_array(value: Any, key: str, shape: tuple[int, ...]) -> np.ndarray:
     """The submission's value for output ``key`` as a float64 array of ``shape``.
 
-    Lists, tuples, arrays and plain numbers are accepted; a value with the
-    right number of elements but another shape is reshaped (row-major).
+    Numbers only (see :mod:`gradecheck._answer_types`): Python ints and floats,
+    numpy numbers and numeric arrays, and lists/tuples of them.  Text (even
+    ``"0.0517"``), booleans, ``None``, dicts and other objects raise
+    :class:`OutputError`, so they earn no credit.  A value with the right
+    number of elements but another shape is reshaped (row-major).
     """
+    problem = non_number(value)
+    if problem is not None:
+        raise OutputError(not_numbers_message(key, shape, value, problem))
     try:
         array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         kind = type(value).__name__
         raise OutputError(f"{key} should be numbers of shape {shape}, got a {kind} that is not an array of numbers") from None
     if array.shape != shape:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from gradecheck._answer_types import non_number, not_numbers_message
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, sigmoid
 
 __all__ = ["KIND", "MAX_DEPTH", "MlpBackprop", "weight_key", "bias_key"]
@@ -85,9 +86,12 @@ def _layer_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray | 
     must have the layer's shape (a transposed matrix is refused, since
     reshaping it would silently scramble its entries).
     """
+    problem = non_number(value)
+    if problem is not None:
+        return not_numbers_message(name, shape, value, problem)
     try:
         array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return f"{name} should be an array of numbers of shape {shape}, got a {type(value).__name__} that is not one"
     if array.shape == shape:
         return array
