@@ -1,0 +1,855 @@
+"""Attacks on the grader's isolation (issue 9): every hostile submission in tests/data/attacks, and
+inputs that are not code at all, graded in batches beside correct submissions.
+
+Each batch runs in a process of its own (tests/attack_batch.py, a command line shaped like
+``gradecheck grade EXERCISE --out DIR FILE...``), under an address-space cap, with a deadline, and
+watched: which processes it starts, how large its grading processes grow, what is left running.
+For every batch the tests assert what the defence must guarantee:
+
+* every input gets exactly one result and the batch finishes (no hang, no exception);
+* every correct submission keeps 15/15, and every attack gets no more than its own honest part
+  (usually 0, or 1.5/15 for a correct forward);
+* nothing outside changed: the installation (site-packages, the gradecheck package), the test's
+  own folders, other results (also a few seconds after the batch ended); no process is left running.
+
+The batches run in every isolation mode the sandbox offers (``available_isolation()``):
+``namespaces`` (bubblewrap) and ``container`` (root without namespaces: a dedicated uid and a
+chroot).  Until the sandbox has that API, the tests run once against today's sandbox (mode
+``none``) and show which attacks succeed.
+
+Bounded on purpose: the attacks stop after a few seconds and a few GiB, act only on the batch that
+grades them (found among their own ancestors), and the tests kill whatever is left.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import site
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ATTACKS = ROOT / "tests" / "data" / "attacks"
+RUNNER = ROOT / "tests" / "attack_batch.py"
+PACKAGE_DIR = ROOT / "gradecheck"
+REFERENCE = PACKAGE_DIR / "reference" / "twelve-weights.py"
+EXERCISE = "twelve-weights"
+FULL_MARKS = 15.0
+FORWARD_ONLY = 1.5
+#: Seconds per submission (at most 10 per call): generous, so that correct submissions keep their
+#: marks on a loaded two-core machine.  sigstop_grader_late_reply.py sleeps 11 s in one call.
+TIMEOUT = 20.0
+#: Address-space cap of the batch and its grading processes (a JAX grading process needs ~1.6 GiB).
+BATCH_MEMORY = 3 * 1024**3
+#: Wall seconds a batch may take before it counts as hung and is killed.
+DEADLINE = 150.0
+HANG_DEADLINE = 30.0
+#: The grading processes (not the workers) must stay below this resident size.
+GRADER_RSS_LIMIT = 1024**3
+#: What a worker may put on disk in all (its private writable folder's cap must be below this).
+WORKER_DISK_BOUND = 512 * 1024**2
+#: A line of the reference solution: it must never appear in a result.
+REFERENCE_LINE = "d_z = upstream * a * (1.0 - a)"
+#: The files pth_in_site_packages.py plants; removed by the tests whatever happens.
+PLANTED = ("zz-gradecheck-hostile.pth", "zz_gradecheck_hostile.py")
+DAEMON_NAME = "gcattack-daemon"
+_LINUX = Path("/proc/self/stat").exists()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _LINUX or os.name != "posix", reason="the attacks use Linux /proc"),
+]
+
+
+# -- isolation modes --------------------------------------------------------------------------------
+
+
+def _available_isolation() -> list[str] | None:
+    """The sandbox's modes on this machine; ``None`` where the sandbox has no isolation API yet."""
+    try:
+        from gradecheck._sandbox import available_isolation  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return list(available_isolation())
+
+
+AVAILABLE = _available_isolation()
+#: Without the API, today's sandbox runs once, as mode "none", and no isolation argument is passed.
+MODES = ["namespaces", "container"] if AVAILABLE is not None else ["none"]
+
+
+def _missing(mode: str) -> str:
+    if mode == "namespaces":
+        return "bwrap is not installed" if not shutil.which("bwrap") else "bwrap cannot create user, pid, mount and net namespaces here"
+    if mode == "container":
+        return "it needs root" if os.geteuid() != 0 else "no unprivileged uid or runtime tree is available"
+    return "unknown mode"
+
+
+@pytest.fixture(scope="module", params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    if AVAILABLE is not None and request.param not in AVAILABLE:
+        pytest.skip(f"isolation {request.param!r} is not available: {_missing(request.param)}")
+    return str(request.param)
+
+
+# -- processes --------------------------------------------------------------------------------------
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _stat_fields(pid: int) -> list[bytes] | None:
+    data = _read(f"/proc/{pid}/stat")
+    return data.rsplit(b")", 1)[1].split() if data else None
+
+
+def _start_time(pid: int) -> int | None:
+    """Clock ticks after boot at which ``pid`` started; ``None`` when it is gone or a zombie."""
+    fields = _stat_fields(pid)
+    if not fields or fields[0] in (b"Z", b"X"):
+        return None
+    return int(fields[19])
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        data = _read(f"/proc/{pid}/task/{task}/children")
+        found += [int(child) for child in data.split()] if data else []
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], _children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += _children(child)
+    return found
+
+
+def _describe(pid: int) -> str:
+    command = (_read(f"/proc/{pid}/cmdline") or b"").replace(b"\0", b" ").decode(errors="replace").strip()
+    name = (_read(f"/proc/{pid}/comm") or b"").decode(errors="replace").strip()
+    return f"pid {pid} ({name}): {command[:160]}"
+
+
+class _Watcher(threading.Thread):
+    """Polls a process tree: every process seen (with its start time) and the grading processes' peak RSS."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.seen: dict[int, int] = {}
+        self.grader_peak_rss = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.poll()
+            self._stop_event.wait(0.05)
+
+    def poll(self) -> None:
+        for pid in [self.root, *_descendants(self.root)]:
+            started = _start_time(pid)
+            if started is None:
+                continue
+            self.seen.setdefault(pid, started)
+            command = _read(f"/proc/{pid}/cmdline") or b""
+            if pid == self.root or b"multiprocessing" in command:  # the batch and its grading processes
+                status = (_read(f"/proc/{pid}/status") or b"").decode(errors="replace")
+                match = re.search(r"VmHWM:\s+(\d+) kB", status)
+                if match:
+                    self.grader_peak_rss = max(self.grader_peak_rss, int(match.group(1)) * 1024)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def _alive(pid: int, started: int) -> bool:
+    return _start_time(pid) == started
+
+
+def _suspects(watcher: _Watcher, batch_started: int) -> dict[int, int]:
+    """Processes of this batch that may still run: seen in its tree, or started by it and escaped.
+
+    Escaped ones are found by name (the daemon attack names itself) or by a command line that
+    names this checkout's gradecheck package (today's forked workers keep the fork server's).
+    """
+    found = {pid: started for pid, started in watcher.seen.items() if pid != watcher.root and _alive(pid, started)}
+    found.update(_daemons())
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        pid = int(entry)
+        started = _start_time(pid)
+        if pid in found or started is None or started < batch_started:
+            continue
+        if os.fsencode(PACKAGE_DIR) in (_read(f"/proc/{pid}/cmdline") or b""):
+            found[pid] = started
+    return found
+
+
+def _worker_folders(processes: dict[int, int]) -> set[str]:
+    """The temporary folders today's workers run in (``gradecheck-worker-*``), by their processes' cwd."""
+    found = set()
+    for pid, started in processes.items():
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if _alive(pid, started) and os.path.basename(cwd).startswith("gradecheck-worker-") and os.path.dirname(cwd) == tempfile.gettempdir():
+            found.add(cwd)
+    return found
+
+
+def _kill_all(processes: dict[int, int]) -> None:
+    for pid, started in processes.items():
+        if _alive(pid, started):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+# -- snapshots --------------------------------------------------------------------------------------
+
+
+def _installation_dirs() -> list[Path]:
+    folders = set(site.getsitepackages()) | {site.getusersitepackages()}
+    folders |= {entry for entry in sys.path if entry.endswith(("site-packages", "dist-packages"))}
+    return sorted({Path(folder).resolve() for folder in folders if os.path.isdir(folder)} | {PACKAGE_DIR})
+
+
+def _tree_snapshot(top: Path, skip: Sequence[Path] = ()) -> dict[str, tuple[int, int, int]]:
+    """Relative path -> (mode, size, mtime) of everything under ``top`` (no symlinks followed, no __pycache__)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    skipped = {str(path) for path in skip}
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__" and os.path.join(folder, name) not in skipped]
+        for name in [*files, *subfolders]:
+            path = os.path.join(folder, name)
+            if path in skipped:
+                continue
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            size = info.st_size if stat.S_ISREG(info.st_mode) else 0
+            found[os.path.relpath(path, top)] = (info.st_mode, size, info.st_mtime_ns)
+    return found
+
+
+def _installation_snapshot() -> dict[str, tuple[int, int, int]]:
+    snapshot = {}
+    for folder in _installation_dirs():
+        for name, value in _tree_snapshot(folder).items():
+            snapshot[os.path.join(str(folder), name)] = value
+    return snapshot
+
+
+def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    changes = [f"added {name}" for name in sorted(after.keys() - before.keys())]
+    changes += [f"removed {name}" for name in sorted(before.keys() - after.keys())]
+    changes += [f"changed {name}" for name in sorted(before.keys() & after.keys()) if before[name] != after[name]]
+    return changes
+
+
+def _results_snapshot(out: Path) -> dict[str, str]:
+    if not out.is_dir():
+        return {}
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(out.iterdir()) if path.is_file()}
+
+
+def _remove_planted_files() -> None:
+    for folder in _installation_dirs():
+        for name in PLANTED:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _daemons() -> dict[int, int]:
+    """Processes that the daemon attack started (it names itself), wherever they are."""
+    found = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        started = _start_time(int(entry))
+        if started is not None and (_read(f"/proc/{entry}/comm") or b"").strip() == DAEMON_NAME.encode()[:15]:
+            found[int(entry)] = started
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_planted_files_or_daemons() -> Iterator[None]:
+    _remove_planted_files()
+    yield
+    _remove_planted_files()
+    _kill_all(_daemons())
+
+
+# -- running a batch --------------------------------------------------------------------------------
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@dataclasses.dataclass(repr=False)
+class Batch:
+    """What one graded batch did, observed from outside."""
+
+    mode: str
+    files: list[Path]
+    out: Path
+    returncode: int | None  #: None: it hung and was killed at the deadline
+    log: str  #: the tail of its stderr
+    wall: float
+    results: dict[Path, list[dict[str, Any]]]  #: input -> its results (read after the batch, and after the grace period)
+    strays: list[str]  #: results files that belong to no input, or cannot be read
+    out_at_exit: dict[str, str]
+    out_later: dict[str, str]
+    installation_changes: list[str]
+    tmp_changes: list[str]
+    leftovers: list[str]
+    grader_peak_rss: int
+    extras: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<Batch of {len(self.files)} inputs, mode {self.mode}: {self.status()}>"
+
+    def status(self) -> str:
+        if self.returncode is None:
+            return f"the batch hung and was killed after {self.wall:.0f} s"
+        if self.returncode != 0:
+            last = self.log.strip().splitlines()[-1:] or ["(no output)"]
+            return f"the batch exited with status {self.returncode}: {last[0][:300]}"
+        return f"the batch finished in {self.wall:.1f} s"
+
+    def result(self, name: str) -> dict[str, Any]:
+        """The one result of the input called ``name``."""
+        (path,) = [path for path in self.files if path.name == name]
+        found = self.results.get(path, [])
+        assert len(found) == 1, f"{name!r} has {len(found)} results ({self.status()})"
+        return found[0]
+
+    def text(self, name: str) -> str:
+        """Everything the result of ``name`` tells its student, as one string."""
+        return json.dumps(self.result(name))
+
+    def error(self, name: str) -> str:
+        return str(self.result(name)["gradecheck"].get("error") or "")
+
+
+def _correct_source(name: str) -> str:
+    """The reference solution as a student's file, with words of its own at the end (a secret to others)."""
+    return f"# gradecheck: exercise={EXERCISE}\n{REFERENCE.read_text()}\n# {name}: own words {_secret(name)}\n"
+
+
+def _secret(name: str) -> str:
+    return hashlib.sha256(f"secret of {name}".encode()).hexdigest()[:20]
+
+
+def run_batch(
+    folder: Path,
+    mode: str,
+    files: Sequence[Path],
+    *,
+    jobs: int = 2,
+    deadline: float = DEADLINE,
+    resume: bool = False,
+    html: bool = False,
+) -> Batch:
+    """Grade ``files`` (already written under ``folder``) into ``folder/out``, in a batch process of their own."""
+    out = folder / "out"
+    command = [sys.executable, str(RUNNER), EXERCISE, "--out", str(out), "--jobs", str(jobs), "--timeout", str(TIMEOUT),
+               "--max-memory", str(BATCH_MEMORY)]
+    if AVAILABLE is not None:
+        command += ["--isolation", mode]
+    command += (["--resume"] if resume else []) + (["--html"] if html else []) + ["--", *map(str, files)]
+    installation = _installation_snapshot()
+    tmp_before = _tree_snapshot(folder, skip=[out])
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        batch = _observe(process, folder, mode, files, out, deadline, started, installation, tmp_before)
+        stderr.seek(0)
+        batch.log = stderr.read().decode(errors="replace")[-4000:]
+    return batch
+
+
+def _observe(
+    process: subprocess.Popen[bytes],
+    folder: Path,
+    mode: str,
+    files: Sequence[Path],
+    out: Path,
+    deadline: float,
+    started: float,
+    installation: dict[str, tuple[int, int, int]],
+    tmp_before: dict[str, tuple[int, int, int]],
+) -> Batch:
+    batch_started = _start_time(process.pid) or 0
+    watcher = _Watcher(process.pid)
+    watcher.start()
+    returncode: int | None
+    try:
+        returncode = process.wait(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        watcher.poll()
+        folders = _worker_folders(watcher.seen)
+        _kill_all(watcher.seen)
+        process.wait()
+        for path in folders:  # the grader was killed before it could delete them
+            shutil.rmtree(path, ignore_errors=True)
+        returncode = None
+    finally:
+        watcher.stop()
+    wall = time.monotonic() - started
+    # What is still running shortly after the batch ended was left behind by it.
+    grace = time.monotonic() + 1.5
+    suspects = _suspects(watcher, batch_started)
+    while suspects and time.monotonic() < grace:
+        time.sleep(0.1)
+        suspects = _suspects(watcher, batch_started)
+    leftovers = [_describe(pid) for pid in suspects]
+    out_at_exit = _results_snapshot(out)
+    later = time.monotonic() + 4.0  # give a leftover the time to do what it stayed for
+    while any(_alive(pid, since) for pid, since in suspects.items()) and time.monotonic() < later:
+        time.sleep(0.1)
+    _kill_all(suspects)
+    out_later = _results_snapshot(out)
+    installation_changes = _differences(installation, _installation_snapshot())
+    _remove_planted_files()
+    tmp_changes = _differences(tmp_before, _tree_snapshot(folder, skip=[out]))
+    results, strays = _read_results(out, files)
+    return Batch(mode, list(files), out, returncode, "", wall, results, strays, out_at_exit, out_later,
+                 installation_changes, tmp_changes, leftovers, watcher.grader_peak_rss)
+
+
+def _read_results(out: Path, files: Sequence[Path]) -> tuple[dict[Path, list[dict[str, Any]]], list[str]]:
+    by_path = {os.path.abspath(path): path for path in files}
+    results: dict[Path, list[dict[str, Any]]] = {path: [] for path in files}
+    strays = []
+    for path in sorted(out.glob("*.json")) if out.is_dir() else []:
+        try:
+            result = _strict_json(path.read_text(encoding="utf-8"))
+            source = by_path[result["gradecheck"]["submission_path"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            strays.append(f"{path.name}: {type(error).__name__}: {error}")
+            continue
+        results[source].append(result)
+    return results, strays
+
+
+def _write(folder: Path, sources: dict[str, str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, source in sources.items():
+        path = folder / name
+        path.write_text(source, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _attack(name: str) -> str:
+    return (ATTACKS / name).read_text(encoding="utf-8")
+
+
+# -- the batches ------------------------------------------------------------------------------------
+
+#: Attack file -> (the batch that grades it, the most it may score: its own honest part).
+ATTACKS_TABLE: dict[str, tuple[str, float]] = {
+    # A wrong submission gets 15/15 by reading the reference solution ...
+    "ref_via_subprocess_cat.py": ("forgery_batch", 0.0),
+    "ref_via_dir_fd.py": ("forgery_batch", 0.0),
+    "ref_via_ctypes_open.py": ("forgery_batch", 0.0),
+    "ref_via_hard_link.py": ("forgery_batch", 0.0),
+    "ref_via_audit_closure.py": ("forgery_batch", 0.0),
+    # ... or by importing jax past the guard.
+    "jax_empty_forbidden_set.py": ("forgery_batch", 0.0),
+    "jax_patch_refuse.py": ("forgery_batch", 0.0),
+    "jax_catch_refusal.py": ("forgery_batch", 0.0),
+    # It reads the grader's memory, joins its network, holds memory and disk, stops the grader.
+    "read_grader_memory.py": ("forgery_batch", FORWARD_ONLY),
+    "setns_grader_network.py": ("forgery_batch", 0.0),
+    "memfd_past_memory_limit.py": ("forgery_batch", 0.0),
+    "many_files_under_size_limit.py": ("forgery_batch", 0.0),
+    "sigstop_grader_late_reply.py": ("forgery_batch", FORWARD_ONLY),
+    # It turns its output file into a symlink.
+    "output_symlink_reference.py": ("forgery_batch", 0.0),
+    "output_symlink_sibling.py": ("forgery_batch", 0.0),
+    "output_symlink_fifo.py": ("breakers_batch", 0.0),
+    "output_symlink_dev_zero.py": ("breakers_batch", 0.0),
+    "sigstop_fork_server.py": ("breakers_batch", 0.0),
+    # In a batch, it destroys other students' results.
+    "rewrite_other_results.py": ("results_batch", 0.0),
+    "setsid_daemon.py": ("results_batch", 0.0),
+    "pth_in_site_packages.py": ("results_batch", 0.0),
+    "kill_siblings.py": ("killer_batch", FORWARD_ONLY),
+    "forge_result_kill_batch.py": ("forge_batch", 0.0),
+}
+
+#: Inputs that are not code (made by the tests): the batch that grades them, the most they may score.
+INPUTS_TABLE: dict[str, tuple[str, float]] = {
+    "fifo.py": ("breakers_batch", 0.0),
+    "device_zero.py": ("breakers_batch", 0.0),
+    "link_to_dev_zero.py": ("breakers_batch", 0.0),
+    "huge_256_mib.py": ("breakers_batch", 0.0),
+    "deep_json.ipynb": ("breakers_batch", 0.0),
+    "l" * 237 + ".py": ("names_batch", FULL_MARKS),
+    "new\nline.py": ("names_batch", FULL_MARKS),
+    "-leading-dash.py": ("names_batch", FULL_MARKS),
+    "..py": ("names_batch", FULL_MARKS),
+    "..dots..py": ("names_batch", FULL_MARKS),
+    "folder.py": ("names_batch", 0.0),
+    "summary.py": ("names_batch", FULL_MARKS),
+    "gradebook.py": ("names_batch", FULL_MARKS),
+}
+
+BATCHES = ["forgery_batch", "results_batch", "killer_batch", "forge_batch", "breakers_batch", "names_batch"]
+
+
+def _batch_files(folder: Path, correct: Sequence[str], attacks: Sequence[str]) -> list[Path]:
+    return _write(folder, {name: _correct_source(name) for name in correct}) + _write(folder, {name: _attack(name) for name in attacks})
+
+
+def _attacks_of(batch: str) -> list[str]:
+    return [name for name, (where, _) in ATTACKS_TABLE.items() if where == batch]
+
+
+class _Listener:
+    """A TCP listener on loopback that records what reaches it (no attack may reach it)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.received: list[bytes] = []
+        self._stop_event = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1.0)
+                try:
+                    self.received.append(connection.recv(1024) or b"(connected, sent nothing)")
+                except OSError:
+                    self.received.append(b"(connected)")
+
+    def close(self) -> None:
+        self._stop_event.set()
+        self._thread.join()
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[_Listener]:
+    server = _Listener()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def forgery_batch(mode: str, tmp_path_factory: pytest.TempPathFactory, listener: _Listener) -> Batch:
+    """Attacks that try to earn marks they did not, or to reach what the worker must not see."""
+    folder = tmp_path_factory.mktemp(f"forgery-{mode}")
+    files = _batch_files(folder / "subs", ["a_correct_1.py", "a_correct_2.py"], _attacks_of("forgery_batch"))
+    before = len(listener.received)
+    batch = run_batch(folder, mode, files)
+    batch.extras["network"] = listener.received[before:]
+    return batch
+
+
+@pytest.fixture(scope="module")
+def results_batch(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """Attacks on other students' results and on the installation (the .pth attack comes last)."""
+    folder = tmp_path_factory.mktemp(f"results-{mode}")
+    subs = folder / "subs"
+    files = _batch_files(subs, ["a_correct_1.py", "a_correct_2.py"], ["rewrite_other_results.py", "setsid_daemon.py"])
+    files += _batch_files(subs, ["m_correct_3.py"], ["pth_in_site_packages.py"])
+    return run_batch(folder, mode, files)
+
+
+@pytest.fixture(scope="module")
+def killer_batch(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """A submission that SIGKILLs its siblings' workers while they are graded (graded second of seven)."""
+    folder = tmp_path_factory.mktemp(f"killer-{mode}")
+    subs = folder / "subs"
+    files = _batch_files(subs, ["a_correct_1.py"], ["kill_siblings.py"])
+    files += _batch_files(subs, [f"c_correct_{k}.py" for k in range(2, 7)], [])
+    return run_batch(folder, mode, files)
+
+
+@pytest.fixture(scope="module")
+def forge_batch(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """A forged full-marks result and a killed batch; ``extras["resumed"]`` is the --resume run after it."""
+    folder = tmp_path_factory.mktemp(f"forge-{mode}")
+    files = _batch_files(folder / "subs", ["a_correct_1.py", "a_correct_2.py"], ["forge_result_kill_batch.py"])
+    batch = run_batch(folder, mode, files)
+    batch.extras["resumed"] = run_batch(folder, mode, files, resume=True)
+    return batch
+
+
+def _special_inputs(folder: Path) -> list[Path]:
+    """The FIFO, the device, the link to /dev/zero and the 256 MiB file of INPUTS_TABLE.
+
+    The big file is one comment of accented letters: two bytes each in UTF-8, six as JSON escapes.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(folder / "fifo.py")
+    made = [folder / "fifo.py"]
+    try:
+        os.mknod(folder / "device_zero.py", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+        made.append(folder / "device_zero.py")
+    except OSError:  # not root, or a file system without device files: the link below still tests the read
+        pass
+    os.symlink("/dev/zero", folder / "link_to_dev_zero.py")
+    made.append(folder / "link_to_dev_zero.py")
+    with (folder / "huge_256_mib.py").open("wb") as handle:
+        handle.write(b"# a comment of 256 MiB\n#")
+        block = "\u00e9".encode() * 2**22
+        for _ in range(32):
+            handle.write(block)
+        handle.write(b"\n")
+    made.append(folder / "huge_256_mib.py")
+    return made
+
+
+@pytest.fixture(scope="module")
+def breakers_batch(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Batch]:
+    """Attacks and inputs that hang the grader, make it read without end, or crash it.
+
+    One grading process each, so that each shows its own outcome even when the batch hangs (the
+    grading processes write the results files themselves)."""
+    folder = tmp_path_factory.mktemp(f"breakers-{mode}")
+    subs = folder / "subs"
+    files = _batch_files(subs, ["a_correct_1.py"], _attacks_of("breakers_batch")) + _special_inputs(subs)
+    files += _write(subs, {"deep_json.ipynb": '{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}"})
+    yield run_batch(folder, mode, files, jobs=len(files), deadline=HANG_DEADLINE)
+    (subs / "huge_256_mib.py").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def names_batch(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """Odd file names, a folder, and submissions named like the batch's own files."""
+    folder = tmp_path_factory.mktemp(f"names-{mode}")
+    subs = folder / "subs"
+    long_name = "l" * 237 + ".py"  # 240 characters
+    odd = ["new\nline.py", "-leading-dash.py", "..py", "..dots..py", "summary.py", "gradebook.py"]
+    files = _write(subs, {name: _correct_source(name) for name in ["a_correct_1.py", *odd]})
+    (subs / "folder.py").mkdir()
+    files.append(subs / "folder.py")
+    files += _write(subs, {long_name: _correct_source(long_name)})  # last: a batch that dies on it has graded the others
+    return run_batch(folder, mode, files, html=True)
+
+
+def _batch(request: pytest.FixtureRequest, name: str) -> Batch:
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+def _correct_names(batch: Batch) -> list[str]:
+    return [path.name for path in batch.files if "_correct_" in path.name]
+
+
+# -- the corpus -------------------------------------------------------------------------------------
+
+
+def test_every_attack_file_is_graded_and_says_what_it_does() -> None:
+    names = {path.name for path in ATTACKS.glob("*.py")}
+    assert names == set(ATTACKS_TABLE), f"not in ATTACKS_TABLE: {names - set(ATTACKS_TABLE)}; no file: {set(ATTACKS_TABLE) - names}"
+    for name in sorted(names):
+        first = _attack(name).splitlines()[0]
+        assert first.startswith("# Hostile: "), f"{name} must start with '# Hostile: <what it does>', not {first!r}"
+
+
+# -- what every batch must guarantee --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_name", BATCHES)
+def test_the_batch_finishes_and_every_input_gets_exactly_one_result(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    batch = _batch(request, batch_name)
+    counts = {path.name: len(batch.results[path]) for path in batch.files}
+    wrong = {name: count for name, count in counts.items() if count != 1}
+    assert batch.returncode == 0 and not wrong and not batch.strays, (
+        f"{batch.status()}; inputs without exactly one result: {wrong}; stray results: {batch.strays}\n{batch.log[-1500:]}"
+    )
+    with (batch.out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(os.path.basename(row["submission"]) for row in rows) == sorted(path.name for path in batch.files)
+
+
+@pytest.mark.parametrize("batch_name", BATCHES)
+def test_correct_submissions_keep_full_marks(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    batch = _batch(request, batch_name)
+    scores = {path.name: [result["score"] for result in batch.results[path]] for path in batch.files if "_correct_" in path.name}
+    lost = {name: score for name, score in scores.items() if score != [FULL_MARKS]}
+    assert not lost, f"correct submissions that lost credit (or their result): {lost}; {batch.status()}"
+
+
+@pytest.mark.parametrize("batch_name", BATCHES)
+def test_nothing_outside_the_batch_changed(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    batch = _batch(request, batch_name)
+    later = _differences(batch.out_at_exit, batch.out_later)
+    problems = {
+        "the installation changed": batch.installation_changes,
+        "files in the test's folders changed": batch.tmp_changes,
+        "processes were left running": batch.leftovers,
+        "results changed after the batch ended": later,
+    }
+    problems = {what: found for what, found in problems.items() if found}
+    assert not problems, f"{batch.status()}; {problems}"
+
+
+@pytest.mark.parametrize("batch_name", BATCHES)
+def test_the_grading_processes_stay_small(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    batch = _batch(request, batch_name)
+    assert batch.grader_peak_rss < GRADER_RSS_LIMIT, (
+        f"a grading process reached {batch.grader_peak_rss / 2**20:.0f} MiB resident "
+        f"(limit {GRADER_RSS_LIMIT / 2**20:.0f} MiB); {batch.status()}"
+    )
+
+
+def test_every_result_records_its_isolation_mode(mode: str, forgery_batch: Batch) -> None:
+    wrong = {}
+    for path, found in forgery_batch.results.items():
+        for result in found:
+            isolation = (result["gradecheck"].get("sandbox") or {}).get("isolation", "(missing)")
+            if isolation != (mode if AVAILABLE is not None else isolation) or isolation not in ("namespaces", "container", "none"):
+                wrong[path.name] = isolation
+    assert not wrong, f"results whose gradecheck.sandbox.isolation is not {mode!r}: {wrong}"
+
+
+# -- each attack ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS_TABLE))
+def test_an_attack_earns_no_more_than_its_honest_part(mode: str, attack: str, request: pytest.FixtureRequest) -> None:
+    batch_name, bound = ATTACKS_TABLE[attack]
+    batch = _batch(request, batch_name)
+    result = batch.result(attack)
+    assert result["score"] <= bound, (
+        f"{attack} got {result['score']:g}/{result['max_score']:g} (its honest part is {bound:g}); "
+        f"error: {(result['gradecheck'].get('error') or '')[:300]!r}"
+    )
+
+
+def _input_id(name: str) -> str:
+    shown = name if len(name) <= 40 else f"{name[:6]}...{name[-3:]}({len(name)}-chars)"
+    return shown.replace("\n", "NEWLINE")
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS_TABLE), ids=_input_id)
+def test_an_odd_input_gets_one_result_and_no_unearned_credit(mode: str, name: str, request: pytest.FixtureRequest) -> None:
+    batch_name, bound = INPUTS_TABLE[name]
+    batch = _batch(request, batch_name)
+    if name not in {path.name for path in batch.files}:
+        pytest.skip(f"{name!r} could not be made on this machine")
+    result = batch.result(name)
+    error = str(result["gradecheck"].get("error") or "")
+    assert result["score"] <= bound, f"{name!r} got {result['score']:g}"
+    if bound == 0.0:
+        assert error, f"{name!r} got no credit but no message either"
+        assert "grader failed" not in error and "MemoryError" not in error, f"{name!r}: the grader itself failed: {error[:300]}"
+
+
+def test_no_attack_reaches_a_listener_of_the_grader(mode: str, forgery_batch: Batch) -> None:
+    received = forgery_batch.extras["network"]
+    assert not received, f"a worker reached the test's listener on 127.0.0.1: {received}; {forgery_batch.error('setns_grader_network.py')[:200]}"
+
+
+def _reported(batch: Batch, attack: str, pattern: str) -> re.Match[str] | None:
+    return re.search(pattern, batch.error(attack))
+
+
+def test_memfds_count_against_the_memory_limit(mode: str, forgery_batch: Batch) -> None:
+    match = _reported(forgery_batch, "memfd_past_memory_limit.py", r"held (\d+) bytes in \d+ memfds; RLIMIT_AS is (\d+)")
+    if match is None:  # the worker was stopped before it could say: the defence held
+        return
+    held, limit = int(match.group(1)), int(match.group(2))
+    assert held <= limit, f"the worker held {held / 2**30:.2f} GiB in memfds, past its memory limit of {limit / 2**30:.2f} GiB"
+
+
+def test_many_small_files_cannot_fill_the_disk(mode: str, forgery_batch: Batch) -> None:
+    match = _reported(forgery_batch, "many_files_under_size_limit.py", r"allocated (\d+) bytes in (\d+) files")
+    if match is None:
+        return
+    written = int(match.group(1))
+    assert written <= WORKER_DISK_BOUND, (
+        f"the worker put {written / 2**30:.2f} GiB on disk in {match.group(2)} files (bound {WORKER_DISK_BOUND / 2**20:.0f} MiB)"
+    )
+
+
+def test_the_output_file_cannot_show_the_reference_or_a_sibling(mode: str, forgery_batch: Batch) -> None:
+    leaks = []
+    if REFERENCE_LINE in forgery_batch.text("output_symlink_reference.py"):
+        leaks.append("output_symlink_reference.py: its feedback shows the reference solution")
+    text = forgery_batch.text("output_symlink_sibling.py")
+    leaks += [f"output_symlink_sibling.py: its feedback shows {name}" for name in _correct_names(forgery_batch) if _secret(name) in text]
+    assert not leaks, "; ".join(leaks)
+
+
+def test_a_forged_result_does_not_survive_resume(mode: str, forge_batch: Batch) -> None:
+    resumed: Batch = forge_batch.extras["resumed"]
+    result = resumed.result("forge_result_kill_batch.py")
+    assert result["score"] == 0.0, (
+        f"after --resume the forger has {result['score']:g}/{result['max_score']:g} (first run: {forge_batch.status()})"
+    )
+    assert resumed.returncode == 0 and all(len(found) == 1 for found in resumed.results.values()), resumed.status()
+    assert [resumed.result(name)["score"] for name in _correct_names(resumed)] == [FULL_MARKS, FULL_MARKS]
+
+
+def test_a_submission_named_summary_does_not_replace_the_class_summary(mode: str, names_batch: Batch) -> None:
+    is_class_summary = _is_class_summary(names_batch.out / "summary.html")
+    assert is_class_summary, f"summary.html is not the class summary; {names_batch.status()}"
+    own = _result_paths(names_batch, "summary.py")
+    assert own, f"summary.py has no result; {names_batch.status()}"
+    report = own[0].with_suffix(".html")
+    assert report.is_file() and not _is_class_summary(report), f"summary.py's report {report.name} is missing or is the class summary"
+
+
+def _is_class_summary(path: Path) -> bool:
+    return path.is_file() and ": class summary</title>" in path.read_text(encoding="utf-8")
+
+
+def _result_paths(batch: Batch, name: str) -> list[Path]:
+    (source,) = [path for path in batch.files if path.name == name]
+    found = []
+    for path in batch.out.glob("*.json"):
+        try:
+            if _strict_json(path.read_text(encoding="utf-8"))["gradecheck"]["submission_path"] == os.path.abspath(source):
+                found.append(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
