@@ -195,7 +195,9 @@ class _Watcher(threading.Thread):
 
 
 def _alive(pid: int, started: int) -> bool:
-    return _start_time(pid) == started
+    """Whether ``pid`` is still the process that started at ``started`` and has not begun to exit
+    (an exiting process has no command line left)."""
+    return _start_time(pid) == started and bool(_read(f"/proc/{pid}/cmdline"))
 
 
 def _suspects(watcher: _Watcher, batch_started: int) -> dict[int, int]:
@@ -213,19 +215,6 @@ def _suspects(watcher: _Watcher, batch_started: int) -> dict[int, int]:
             continue
         if os.fsencode(PACKAGE_DIR) in (_read(f"/proc/{pid}/cmdline") or b""):
             found[pid] = started
-    return found
-
-
-def _worker_folders(processes: dict[int, int]) -> set[str]:
-    """The temporary folders today's workers run in (``gradecheck-worker-*``), by their processes' cwd."""
-    found = set()
-    for pid, started in processes.items():
-        try:
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-        except OSError:
-            continue
-        if _alive(pid, started) and os.path.basename(cwd).startswith("gradecheck-worker-") and os.path.dirname(cwd) == tempfile.gettempdir():
-            found.add(cwd)
     return found
 
 
@@ -387,20 +376,25 @@ def run_batch(
     html: bool = False,
 ) -> Batch:
     """Grade ``files`` (already written under ``folder``) into ``folder/out``, in a batch process of their own."""
-    out = folder / "out"
+    out, scratch = folder / "out", folder / "tmp"
+    scratch.mkdir(exist_ok=True)
     command = [sys.executable, str(RUNNER), EXERCISE, "--out", str(out), "--jobs", str(jobs), "--timeout", str(TIMEOUT),
                "--max-memory", str(BATCH_MEMORY)]
     if AVAILABLE is not None:
         command += ["--isolation", mode]
     command += (["--resume"] if resume else []) + (["--html"] if html else []) + ["--", *map(str, files)]
     installation = _installation_snapshot()
-    tmp_before = _tree_snapshot(folder, skip=[out])
+    tmp_before = _tree_snapshot(folder, skip=[out, scratch])
     started = time.monotonic()
+    # The batch's own TMPDIR: today's workers make their folders there, and a killed grader's are removed with it.
+    environment = {**os.environ, "TMPDIR": str(scratch)}
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env=environment, start_new_session=True)
         batch = _observe(process, folder, mode, files, out, deadline, started, installation, tmp_before)
         stderr.seek(0)
         batch.log = stderr.read().decode(errors="replace")[-4000:]
+    shutil.rmtree(scratch, ignore_errors=True)
     return batch
 
 
@@ -423,17 +417,14 @@ def _observe(
         returncode = process.wait(timeout=deadline)
     except subprocess.TimeoutExpired:
         watcher.poll()
-        folders = _worker_folders(watcher.seen)
         _kill_all(watcher.seen)
         process.wait()
-        for path in folders:  # the grader was killed before it could delete them
-            shutil.rmtree(path, ignore_errors=True)
         returncode = None
     finally:
         watcher.stop()
     wall = time.monotonic() - started
     # What is still running shortly after the batch ended was left behind by it.
-    grace = time.monotonic() + 1.5
+    grace = time.monotonic() + 3.0
     suspects = _suspects(watcher, batch_started)
     while suspects and time.monotonic() < grace:
         time.sleep(0.1)
@@ -447,7 +438,7 @@ def _observe(
     out_later = _results_snapshot(out)
     installation_changes = _differences(installation, _installation_snapshot())
     _remove_planted_files()
-    tmp_changes = _differences(tmp_before, _tree_snapshot(folder, skip=[out]))
+    tmp_changes = _differences(tmp_before, _tree_snapshot(folder, skip=[out, folder / "tmp"]))
     results, strays = _read_results(out, files)
     return Batch(mode, list(files), out, returncode, "", wall, results, strays, out_at_exit, out_later,
                  installation_changes, tmp_changes, leftovers, watcher.grader_peak_rss)
@@ -699,6 +690,7 @@ def test_every_attack_file_is_graded_and_says_what_it_does() -> None:
 
 @pytest.mark.parametrize("batch_name", BATCHES)
 def test_the_batch_finishes_and_every_input_gets_exactly_one_result(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    """No hang, no exception, no input without a result or with two, a gradebook row per input."""
     batch = _batch(request, batch_name)
     counts = {path.name: len(batch.results[path]) for path in batch.files}
     wrong = {name: count for name, count in counts.items() if count != 1}
@@ -720,6 +712,7 @@ def test_correct_submissions_keep_full_marks(mode: str, batch_name: str, request
 
 @pytest.mark.parametrize("batch_name", BATCHES)
 def test_nothing_outside_the_batch_changed(mode: str, batch_name: str, request: pytest.FixtureRequest) -> None:
+    """The installation, the submissions and the test's folders, the results a few seconds later, running processes."""
     batch = _batch(request, batch_name)
     later = _differences(batch.out_at_exit, batch.out_later)
     problems = {
@@ -742,13 +735,15 @@ def test_the_grading_processes_stay_small(mode: str, batch_name: str, request: p
 
 
 def test_every_result_records_its_isolation_mode(mode: str, forgery_batch: Batch) -> None:
+    """``result["gradecheck"]["sandbox"]["isolation"]`` names the mode the worker ran in."""
+    expected = {mode} if AVAILABLE is not None else {"namespaces", "container", "none"}
     wrong = {}
     for path, found in forgery_batch.results.items():
         for result in found:
             isolation = (result["gradecheck"].get("sandbox") or {}).get("isolation", "(missing)")
-            if isolation != (mode if AVAILABLE is not None else isolation) or isolation not in ("namespaces", "container", "none"):
+            if isolation not in expected:
                 wrong[path.name] = isolation
-    assert not wrong, f"results whose gradecheck.sandbox.isolation is not {mode!r}: {wrong}"
+    assert not wrong, f"results whose gradecheck.sandbox.isolation is not one of {sorted(expected)}: {wrong}"
 
 
 # -- each attack ------------------------------------------------------------------------------------
@@ -756,6 +751,7 @@ def test_every_result_records_its_isolation_mode(mode: str, forgery_batch: Batch
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS_TABLE))
 def test_an_attack_earns_no_more_than_its_honest_part(mode: str, attack: str, request: pytest.FixtureRequest) -> None:
+    """Read a few seconds after its batch ended, so that a daemon's late rewrite counts."""
     batch_name, bound = ATTACKS_TABLE[attack]
     batch = _batch(request, batch_name)
     result = batch.result(attack)
@@ -853,3 +849,12 @@ def _result_paths(batch: Batch, name: str) -> list[Path]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return found
+
+
+def test_gradebook_cells_cannot_start_a_formula(mode: str, names_batch: Batch) -> None:
+    """A spreadsheet runs a cell that starts with = + - or @ (here: the results name of -leading-dash.py)."""
+    gradebook = names_batch.out / "gradebook.csv"
+    assert gradebook.is_file(), f"no gradebook; {names_batch.status()}"
+    with gradebook.open(newline="", encoding="utf-8") as handle:
+        risky = [cell for row in csv.reader(handle) for cell in row if cell[:1] in ("=", "+", "-", "@")]
+    assert not risky, f"gradebook cells that a spreadsheet would run as formulas: {risky}"
