@@ -368,7 +368,10 @@ def _observe(
 
 
 def _read_results(out: Path, files: Sequence[Path]) -> tuple[dict[Path, list[dict[str, Any]]], list[str]]:
-    by_path = {os.path.abspath(path): path for path in files}
+    from gradecheck._result_files import display_name
+
+    # Results record each input's path in printable form (a newline as \n).
+    by_path = {display_name(os.path.abspath(path)): path for path in files}
     results: dict[Path, list[dict[str, Any]]] = {path: [] for path in files}
     strays = []
     for path in sorted(out.glob("*.json")) if out.is_dir() else []:

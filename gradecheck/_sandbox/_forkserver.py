@@ -67,6 +67,8 @@ class ForkServer:
         self.cgroup: Cgroup | None = None
         self.uids_used: set[int] = set()
         self.broken = False
+        #: The runtime tree on this machine's disk (the OS isolation levels), else ``None``.
+        self.tree_root: Path | None = runtime_tree().root if isolation.level != "none" else None
         self._request_lock = threading.Lock()
         self._buffer = b""
         command, config, env = self._command(isolation)

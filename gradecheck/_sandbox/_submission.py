@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from gradecheck._sandbox._folderwatch import FolderWatch
 from gradecheck._sandbox._forkserver import ForkServer, worker_environment
 from gradecheck._sandbox._isolation import NO_ISOLATION_WARNING, resolve_isolation
 from gradecheck._sandbox._limits import Limits, SubmissionFailure
@@ -101,6 +102,7 @@ class SandboxedSubmission:
         self.forbidden_attempts: list[str] = []
         #: Whether the worker runs without network (its own network namespace).
         self.network_isolated = False
+        self.seccomp = False
         self.load_error: SubmissionFailure | None = None
         self.restarts = 0
         self._server: ForkServer | None = None
@@ -108,6 +110,7 @@ class SandboxedSubmission:
         self._pipes: dict[str, int] = {}
         self._slot: Slot | None = None
         self._folder: str | None = None
+        self._watch: FolderWatch | None = None
         self._buffer = b""
         self._output = _OutputTail(self.limits.output_bytes)
         self._started = time.monotonic()
@@ -125,6 +128,7 @@ class SandboxedSubmission:
             "description": self.isolation.description,
             "network_isolated": self.network_isolated,
             "dedicated_uid": self.isolation.dedicated_uid,
+            "seccomp": self.seccomp,
             "memory_cgroup": server is not None and server.cgroup is not None,
             "warning": NO_ISOLATION_WARNING if self.isolation.level == "none" else None,
         }
@@ -175,7 +179,15 @@ class SandboxedSubmission:
         self._pipes = {"to": to_worker[1], "from": from_worker[0], "output": output[0]}
         for fd in self._pipes.values():
             _set_nonblocking(fd)
-        self.network_isolated = self.isolation.network_isolated or reply.get("network") == "none"
+        if level == "container" and server.tree_root is not None:  # no capped tmpfs there: watch the folder
+            pid = self._pid
+            self._watch = FolderWatch(
+                server.tree_root / home.lstrip("/"), self.limits.folder_bytes, self.limits.folder_files,
+                lambda: server.returncode("kill", pid),
+            )
+        #: Whether a seccomp filter guards the worker's system calls (it also refuses every socket but AF_UNIX).
+        self.seccomp = bool(reply.get("seccomp"))
+        self.network_isolated = self.isolation.network_isolated or reply.get("network") == "none" or self.seccomp
 
     def _start(self) -> None:
         self._buffer = b""
@@ -201,6 +213,8 @@ class SandboxedSubmission:
     def _stop_worker(self) -> int | None:
         """Kill the worker (and all it started), close our ends of its pipes; its return code."""
         code = None
+        if self._watch is not None:
+            self._watch.close()
         if self._pid is not None and self._server is not None:
             code = self._server.returncode("kill", self._pid)
             self._drain_output()  # what it printed last; nothing writes to the pipe any more
@@ -211,6 +225,7 @@ class SandboxedSubmission:
             except OSError:
                 pass
         self._pipes = {}
+        self._watch = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -269,7 +284,10 @@ class SandboxedSubmission:
         while code is None and time.monotonic() < deadline:
             time.sleep(0.01)
             code = self._server.returncode("poll", self._pid)
+        exceeded = self._watch.exceeded if self._watch is not None else None
         self._stop_worker()
+        if exceeded:
+            return SubmissionFailure(f"The submission's process was stopped while {what}: {exceeded}.", "too-large")
         if code is None:
             return SubmissionFailure(
                 f"The submission's process closed its connection to the grader while {what}; "

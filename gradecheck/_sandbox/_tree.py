@@ -40,7 +40,7 @@ RUNTIME = "/opt/gradecheck/runtime"
 #: Where the allowed packages live inside the tree (added to the worker's ``sys.path``).
 PACKAGES = "/opt/gradecheck/packages"
 _RUNTIME_SOURCES = Path(__file__).with_name("_runtime")
-_RUNTIME_FILES = ("worker.py", "confine.py", "forkserver.py")
+_RUNTIME_FILES = ("worker.py", "confine.py", "seccomp.py", "forkserver.py")
 _FORMAT = 1
 #: Parts of the standard library a worker never needs (and that may hold installed packages).
 _STDLIB_EXCLUDED = re.compile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import socket
 import sys
@@ -64,13 +65,15 @@ def test_every_result_of_a_worker_records_its_isolation(isolation: str) -> None:
         info = submission.sandbox_info
     assert info["isolation"] == isolation
     assert (info["warning"] is not None) == (isolation == "none")
-    assert info["network_isolated"] == (isolation == "namespaces") or isolation == "none"
+    # A network namespace (namespaces), or the seccomp filter refusing every socket but AF_UNIX (container).
+    assert info["network_isolated"] and info["seccomp"] or isolation == "none"
 
 
 # -- the filesystem ----------------------------------------------------------------------------
 
 _PROBE_PATHS = """
 import os
+import re
 def f(paths):
     seen = {}
     for path in paths:
@@ -265,6 +268,7 @@ def test_file_size_is_limited(run_isolated) -> None:
 
 _FILL = """
 import os
+import re
 def f(count, size):
     written = 0
     try:
@@ -281,18 +285,24 @@ def f(count, size):
 _namespaces_only = pytest.mark.skipif("namespaces" not in AVAILABLE, reason="namespaces are not available here")
 
 
-@_namespaces_only
-def test_the_private_folder_has_a_size_cap() -> None:
-    with SandboxedSubmission(_FILL, limits=fast("namespaces", folder_bytes=4 << 20)) as submission:
-        written, errno_ = submission.call("f", [200, 256 * 1024])
-    assert written < 20 and errno_ != 0
+def _fill(isolation: str, count: int, size: int, **limits: int) -> int:
+    """How many files of ``size`` bytes the worker wrote before its folder's cap stopped it."""
+    with SandboxedSubmission(_FILL, limits=fast(isolation, **limits)) as submission:
+        try:
+            written, errno_ = submission.call("f", [count, size])
+        except SubmissionFailure as failure:  # the container mode's watch stops the worker
+            assert failure.kind == "too-large" and ("folder" in str(failure) or "files" in str(failure)), failure
+            return -1
+    assert errno_ != 0, f"all {written} files were written"
+    return written
 
 
-@_namespaces_only
-def test_the_private_folder_has_a_file_count_cap() -> None:
-    with SandboxedSubmission(_FILL, limits=fast("namespaces", folder_files=64)) as submission:
-        written, errno_ = submission.call("f", [500, 1])
-    assert written < 64 and errno_ != 0
+def test_the_private_folder_has_a_size_cap(os_isolation: str) -> None:
+    assert _fill(os_isolation, 400, 1 << 20, folder_bytes=4 << 20) < 20
+
+
+def test_the_private_folder_has_a_file_count_cap(os_isolation: str) -> None:
+    assert _fill(os_isolation, 5000, 1, folder_files=64) < 64
 
 
 def test_open_files_are_limited(run_isolated) -> None:
@@ -422,3 +432,62 @@ def test_shared_memory_is_private_to_each_worker_and_capped() -> None:
         assert first.call("f", [32 << 20])[1] == 0, "/dev/shm is not capped"
     with SandboxedSubmission(source, limits=limits) as second:
         assert second.call("f", [1])[0] == [], "a file left in /dev/shm by another worker is visible"
+
+
+# -- the seccomp filter ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "machine, header",
+    [("x86_64", "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), ("aarch64", "/usr/include/asm-generic/unistd.h")],
+)
+def test_the_seccomp_system_call_numbers_match_the_kernel_headers(machine: str, header: str) -> None:
+    if not Path(header).exists():
+        pytest.skip(f"{header} is not installed (Debian: linux-libc-dev)")
+    spec = importlib.util.spec_from_file_location("_seccomp", Path(gradecheck.__file__).parent / "_sandbox" / "_runtime" / "seccomp.py")
+    seccomp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seccomp)
+    defined = dict(re.findall(r"#define __NR_(\w+)\s+(\d+)\b", Path(header).read_text()))
+    wrong = {name: (number, defined.get(name)) for name, number in seccomp.SYSCALLS[machine].items() if int(defined.get(name, -1)) != number}
+    assert not wrong, wrong
+
+
+_SYSTEM_CALLS = """
+import ctypes, os, socket
+def f():
+    libc = ctypes.CDLL(None, use_errno=True)
+    outcome = {}
+    for name, flags in (('user', 0x10000000), ('mount', 0x00020000), ('network', 0x40000000)):
+        outcome[name] = [libc.unshare(flags), ctypes.get_errno()]
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        outcome['inet'] = 'opened'
+    except OSError as error:
+        outcome['inet'] = error.errno
+    outcome['unix'] = len(socket.socketpair())
+    pid = os.fork()
+    if pid == 0:
+        os._exit(5)
+    outcome['fork'] = os.waitpid(pid, 0)[1] >> 8
+    return outcome
+"""
+
+
+def test_the_worker_can_create_no_namespace_and_open_no_network_socket(run_isolated) -> None:
+    outcome = run_isolated(_SYSTEM_CALLS)
+    assert outcome["user"] == outcome["mount"] == outcome["network"] == [-1, 1], outcome  # EPERM
+    assert outcome["inet"] == 1 and outcome["unix"] == 2 and outcome["fork"] == 5, outcome
+
+
+def test_no_network_in_the_container_mode_either() -> None:
+    if "container" not in AVAILABLE:
+        pytest.skip("the container mode is not available here")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    source = "import socket\ndef f(port):\n    try:\n        socket.create_connection(('127.0.0.1', port), timeout=2).close()\n        return 'connected'\n    except OSError as error:\n        return type(error).__name__\n"
+    try:
+        with SandboxedSubmission(source, limits=fast("container")) as submission:
+            assert submission.network_isolated and submission.call("f", [server.getsockname()[1]]) == "PermissionError"
+    finally:
+        server.close()

@@ -65,6 +65,7 @@ for _entry in CONFIG.get("path", ()):
     sys.path.append(_entry)
 worker = _load("_gradecheck_worker", os.path.join(CONFIG["runtime"], "worker.py"))
 confine = _load("_gradecheck_confine", os.path.join(CONFIG["runtime"], "confine.py"))
+seccomp = _load("_gradecheck_seccomp", os.path.join(CONFIG["runtime"], "seccomp.py"))
 try:
     import numpy  # noqa: F401  (warm: inherited by every worker)
 except ImportError:
@@ -121,6 +122,16 @@ def _confine_worker(request, report_fd):
     os.environ.update(request["env"])
 
 
+def _filter_system_calls():
+    """Install the seccomp filter; where no isolation was promised ("none"), a failure only means no filter."""
+    try:
+        return seccomp.install()
+    except OSError:
+        if MODE == "none":
+            return False
+        raise
+
+
 def _run_worker(request, fds, report_fd, channel):
     """The worker process: confine, report, serve; never returns."""
     code = 0
@@ -137,12 +148,13 @@ def _run_worker(request, fds, report_fd, channel):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
             _confine_worker(request, report_fd)
+            confine.close_other_descriptors([protocol_in, protocol_out, report_fd])
+            filtered = _filter_system_calls()
         except Exception as error:  # noqa: BLE001  (every failure is reported, none runs the submission)
             _report(report_fd, {"error": f"{type(error).__name__}: {error}"})
             code = 70
             return
-        confine.close_other_descriptors([protocol_in, protocol_out, report_fd])
-        _report(report_fd, {"ready": True})
+        _report(report_fd, {"ready": True, "seccomp": filtered})
         os.close(report_fd)
         confine.close_other_descriptors([protocol_in, protocol_out])
         worker.serve(protocol_in, protocol_out)
@@ -249,6 +261,7 @@ class ForkServer:
                 if "network" in message:
                     reply["network"] = message["network"]
                 if message.get("ready"):
+                    reply["seccomp"] = bool(message.get("seccomp"))
                     return reply
 
     # -- container mode: the folder and the uid of a worker ------------------------------
