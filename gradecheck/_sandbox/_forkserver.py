@@ -75,7 +75,14 @@ class ForkServer:
         if isolation.level != "none":
             self.cgroup = create_cgroup(limits.memory_bytes + _SERVER_MEMORY, limits.processes + _SERVER_PROCESSES)
         self._cgroup_limits = (limits.memory_bytes, limits.processes)
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # Message boundaries (SOCK_SEQPACKET, Linux): a request that wants no reply can be sent ahead of the next.
+        kind = getattr(socket, "SOCK_SEQPACKET", socket.SOCK_STREAM)
+        try:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
+        except OSError:
+            kind = socket.SOCK_STREAM
+            ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
+        self._framed = kind != socket.SOCK_STREAM
         command = [*command, str(theirs.fileno()), json.dumps(config)]
         if self.cgroup is not None:
             # The shell moves itself into the group, then becomes the fork server: nothing escapes it.
@@ -192,6 +199,20 @@ class ForkServer:
         if spawn.get("uid") is not None:
             self.uids_used.add(int(spawn["uid"]))
         return reply
+
+    def kill_soon(self, pid: int) -> None:
+        """Ask for the worker to be killed without waiting for it (requests are handled in order)."""
+        if not self._framed:
+            self.returncode("kill", pid)
+            return
+        with self._request_lock:
+            if self.broken:
+                return
+            try:
+                self.channel.settimeout(_REQUEST_SECONDS)
+                self.channel.sendall(json.dumps({"op": "kill", "pid": pid, "reply": False}).encode())
+            except OSError:
+                self._fail()
 
     def returncode(self, op: str, pid: int) -> int | None:
         """``op`` is ``"poll"`` or ``"kill"``; a lost fork server means the worker is gone (SIGKILL)."""

@@ -144,7 +144,7 @@ class SandboxedSubmission:
         if level == "namespaces":
             home = "/tmp"
         elif level == "container":
-            home = f"/work/{uid}"
+            home = f"/work/{uid}-{os.urandom(6).hex()}"
         else:
             self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
             home = self._folder
@@ -210,14 +210,17 @@ class SandboxedSubmission:
         names = response.get("names", {})
         self.names = {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
-    def _stop_worker(self) -> int | None:
-        """Kill the worker (and all it started), close our ends of its pipes; its return code."""
-        code = None
+    def _stop_worker(self) -> None:
+        """Have the worker killed (with all it started) and close our ends of its pipes."""
         if self._watch is not None:
             self._watch.close()
         if self._pid is not None and self._server is not None:
-            code = self._server.returncode("kill", self._pid)
-            self._drain_output()  # what it printed last; nothing writes to the pipe any more
+            self._drain_output()  # what it printed last (between requests a worker waits: all of it is there)
+            if self.isolation.level == "container":
+                # Its uid is swept when it is killed: that must be over before the uid can go to another worker.
+                self._server.returncode("kill", self._pid)
+            else:
+                self._server.kill_soon(self._pid)
         self._pid = None
         for fd in self._pipes.values():
             try:
@@ -229,7 +232,6 @@ class SandboxedSubmission:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-        return code
 
     def close(self) -> None:
         """Kill the worker with everything it started and give back its uid."""
@@ -320,21 +322,21 @@ class SandboxedSubmission:
         to, output = self._pipes["to"], self._pipes["output"]
         view = memoryview(data)
         while view:
+            try:
+                view = view[os.write(to, view):]  # most requests fit in the pipe at once
+                continue
+            except BlockingIOError:
+                pass
+            except OSError as error:
+                if error.errno in (errno.EPIPE, errno.EBADF):
+                    raise self._died(what) from None
+                raise
             left = deadline - time.monotonic()
             if left <= 0:
                 raise self._timed_out(timeout, what)
-            readable, writable, _ = select.select([output], [to], [], left)
+            readable, _, _ = select.select([output], [to], [], left)
             if readable:
                 self._drain_output()
-            if writable:
-                try:
-                    view = view[os.write(to, view):]
-                except BlockingIOError:
-                    continue
-                except OSError as error:
-                    if error.errno in (errno.EPIPE, errno.EBADF):
-                        raise self._died(what) from None
-                    raise
 
     def _receive(self, deadline: float, timeout: float, what: str) -> bytes:
         """One response line from the worker before ``deadline``, draining its output meanwhile."""

@@ -11,7 +11,8 @@ then serves requests on a Unix socket, one JSON object per message:
   once the worker says it is confined, or ``{"error"}`` if any step failed.
 - ``poll`` (pid): ``{"returncode"}``, ``null`` while it runs.
 - ``kill`` (pid): kills the worker (with everything it started) and answers
-  ``{"returncode"}``.
+  ``{"returncode"}``; with ``"reply": false`` it answers nothing (the grader
+  goes on at once; the fork server handles requests in order).
 
 Modes (``CONFIG_JSON["mode"]``):
 
@@ -66,6 +67,7 @@ for _entry in CONFIG.get("path", ()):
 worker = _load("_gradecheck_worker", os.path.join(CONFIG["runtime"], "worker.py"))
 confine = _load("_gradecheck_confine", os.path.join(CONFIG["runtime"], "confine.py"))
 seccomp = _load("_gradecheck_seccomp", os.path.join(CONFIG["runtime"], "seccomp.py"))
+SECCOMP_FILTER = seccomp.compiled()
 try:
     import numpy  # noqa: F401  (warm: inherited by every worker)
 except ImportError:
@@ -125,7 +127,7 @@ def _confine_worker(request, report_fd):
 def _filter_system_calls():
     """Install the seccomp filter; where no isolation was promised ("none"), a failure only means no filter."""
     try:
-        return seccomp.install()
+        return seccomp.install(SECCOMP_FILTER)
     except OSError:
         if MODE == "none":
             return False
@@ -182,7 +184,7 @@ class ForkServer:
         uid = request.get("uid")
         if MODE == "container":
             self._sweep(uid)
-            request["folder"] = self._fresh_folder(uid, request["gid"])
+            self._fresh_folder(request["folder"], uid, request["gid"])
         report_read, report_write = os.pipe()
         try:
             if MODE == "namespaces":
@@ -267,26 +269,30 @@ class ForkServer:
     # -- container mode: the folder and the uid of a worker ------------------------------
 
     @staticmethod
-    def _fresh_folder(uid, gid):
-        folder = os.path.join("/work", str(uid))
+    def _fresh_folder(folder, uid, gid):
+        """A new empty folder of the worker's, owned by its uid, mode 0700 (named by the grader, one per worker)."""
+        if os.path.dirname(os.path.normpath(folder)) != "/work":
+            raise ValueError(f"a worker's folder must be directly in /work, not {folder!r}")
         shutil.rmtree(folder, ignore_errors=True)
         os.mkdir(folder, 0o700)
         os.chown(folder, uid, gid)
-        return folder
 
     def _sweep(self, uid):
-        """Kill every process of ``uid`` (a dedicated worker uid): kill(-1) from a child that became it."""
-        for _ in range(2):
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    os.setresuid(uid, uid, uid)
-                    os.kill(-1, signal.SIGKILL)
-                except OSError:
-                    pass
-                finally:
-                    os._exit(0)
-            os.waitpid(pid, 0)
+        """Kill every process of ``uid`` (a dedicated worker uid): kill(-1) from a child that became it.
+
+        kill(-1) signals every process the caller may signal in one pass that
+        process creation cannot race (the kernel holds its task list lock).
+        """
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
         self._kill_strays()  # and reap those that were re-parented to us
 
     # -- ending ------------------------------------------------------------------------
@@ -381,7 +387,8 @@ class ForkServer:
             else:
                 reply = {"error": f"unknown request {op!r}"}
             self._reap_others()
-            self.channel.sendall(json.dumps(reply).encode() + b"\n")
+            if request.get("reply", True):
+                self.channel.sendall(json.dumps(reply).encode() + b"\n")
 
 
 def main():

@@ -16,7 +16,7 @@ container mode (which has no network namespace):
   back to ``clone``, whose flags are).
 
 Anything else is allowed.  Only x86-64 and AArch64 are known; elsewhere
-:func:`install` returns ``False`` and the worker runs without the filter.
+:func:`compiled` returns ``None`` and the worker runs without the filter.
 """
 
 import ctypes
@@ -123,18 +123,25 @@ def program(machine):
     return resolved
 
 
-def install():
-    """Install the filter on this process (after ``no_new_privs``); ``False`` on an unknown machine."""
-    instructions = program(platform.machine())
+def compiled(machine=None):
+    """The filter for this machine (or ``machine``) as the bytes of a BPF program, or ``None`` if unknown."""
+    instructions = program(machine or platform.machine())
     if instructions is None:
+        return None
+    return b"".join(struct.pack("HBBI", *instruction) for instruction in instructions)
+
+
+def install(data):
+    """Install the filter ``data`` (from :func:`compiled`) on this process, after ``no_new_privs``;
+    ``False`` (and nothing installed) for ``None``, an unknown machine."""
+    if data is None:
         return False
-    data = b"".join(struct.pack("HBBI", *instruction) for instruction in instructions)
     buffer = ctypes.create_string_buffer(data, len(data))
 
     class _Program(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    fprog = _Program(len(instructions), ctypes.cast(buffer, ctypes.c_void_p))
+    fprog = _Program(len(data) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         code = ctypes.get_errno()
