@@ -50,7 +50,7 @@ NO_ISOLATION_WARNING = (
 
 _DESCRIPTIONS = {
     "namespaces": "bubblewrap namespaces: own PID, mount, network and IPC namespaces, read-only runtime-only filesystem",
-    "container": "dedicated uid in a chroot of the runtime tree; network not isolated",
+    "container": "dedicated uid in a chroot of the runtime tree; sockets refused by seccomp (no network namespace)",
     "none": "separate process only: same user and filesystem as the grader, network not isolated",
 }
 
