@@ -2,7 +2,7 @@
 
 Run by hand from the repository root (as root, both OS levels run):
 
-    python benchmarks/bench_sandbox.py [--n 40] [--jobs 2] [--repeats 50]
+    python benchmarks/bench_sandbox.py [--n 200] [--jobs 2] [--repeats 50]
 
 For each isolation level this machine runs (``namespaces``, ``container``,
 ``none``; ``none`` is the baseline without OS isolation):
@@ -122,7 +122,7 @@ def tree_build() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=40, help="submissions in the end-to-end batch")
+    parser.add_argument("--n", type=int, default=200, help="submissions in the end-to-end batch (many: the marginal cost is a difference)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=50, help="warm cycles timed")
     arguments = parser.parse_args()
