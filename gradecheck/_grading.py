@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis.errors import Flaky
 
 from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
@@ -168,6 +169,12 @@ def _seed_for(exercise: Exercise, item: ItemSpec) -> int:
 
 class _HiddenFailure(AssertionError):
     pass
+
+
+_INCONSISTENT = (
+    "It failed on this instance, then passed on the same instance when it was tried again: its answers change "
+    "from call to call (randomness, state kept between calls, or a call that timed out).\n"
+)
 
 
 def _hidden_search(exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check: Callable[[Any], None]) -> Callable[[], None]:
@@ -399,9 +406,28 @@ class _Grader:
 
     def grade_hidden(self, item: ItemSpec) -> None:
         sample = _hidden_sample(self.exercise, self.kind, item)
-        if self._passes_sample(item, sample):
+        sample_failure = self._sample_failure(item, sample)
+        if sample_failure is None:
             self._add(item.name, item.points, item.points, f"correct on {len(sample)} random instances", item)
             return
+        found = self._search(item)
+        if found is None:  # wrong on the sample, right everywhere in the search that draws the same instances
+            index = next(k for k, (instance, _) in enumerate(sample) if instance is sample_failure[0])
+            found = (sample_failure, index + 1, True)
+        (instance, got, expected, problems), first_failure, inconsistent = found
+        self.evidence.append((instance, got, expected))
+        message = (
+            f"Wrong on a random instance (first failure at example {first_failure} of up to {item.examples}). "
+            f"{_INCONSISTENT if inconsistent else ''}Smallest failing instance found:\n"
+            + _indent(self.kind.describe(instance))
+            + "\n"
+            + problems
+        )
+        self._add(item.name, 0.0, item.points, message, item)
+
+    def _search(self, item: ItemSpec) -> tuple[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str], int, bool] | None:
+        """The Hypothesis search of a hidden item: ``None`` if it finds nothing wrong, else
+        ``(smallest failure found, the example where it first failed, whether it was inconsistent)``."""
         failures: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str]] = []
         count = {"examples": 0, "first_failure": 0}
 
@@ -419,29 +445,27 @@ class _Grader:
                 failures.append((instance, got, expected, "\n".join(problems)))
                 raise _HiddenFailure()
 
+        inconsistent = False
         try:
             _hidden_search(self.exercise, self.kind, item, check)()
         except _HiddenFailure:
-            instance, got, expected, problems = failures[-1]
-            self.evidence.append((instance, got, expected))
-            message = (
-                f"Wrong on a random instance (first failure at example {count['first_failure']} of up to "
-                f"{item.examples}). Smallest failing instance found:\n"
-                + _indent(self.kind.describe(instance))
-                + "\n"
-                + problems
-            )
-            self._add(item.name, 0.0, item.points, message, item)
-            return
-        self._add(item.name, item.points, item.points, f"correct on {count['examples']} random instances", item)
+            pass
+        except Flaky:  # failed on an instance, then passed on the same instance when tried again
+            inconsistent = True
+        if not failures:
+            return None
+        return failures[-1], count["first_failure"], inconsistent
 
-    def _passes_sample(self, item: ItemSpec, sample: Sequence[tuple[Mapping[str, Any], dict[str, np.ndarray]]]) -> bool:
-        """Whether the submission is right on every instance of ``sample`` (stops at the first wrong one)."""
+    def _sample_failure(
+        self, item: ItemSpec, sample: Sequence[tuple[Mapping[str, Any], dict[str, np.ndarray]]]
+    ) -> tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str] | None:
+        """The first instance of ``sample`` the submission gets wrong (with its answers and problems), or ``None``."""
         for instance, expected in sample:
             got = self.kind.run(self.submission, instance, item.outputs, expected)
-            if self._hidden_problems(item, got, expected):
-                return False
-        return True
+            problems = self._hidden_problems(item, got, expected)
+            if problems:
+                return instance, got, expected, "\n".join(problems)
+        return None
 
     @staticmethod
     def _hidden_problems(item: ItemSpec, got: Mapping[str, Any], expected: Mapping[str, np.ndarray]) -> list[str]:

@@ -34,7 +34,7 @@ PACKAGE_DIR = ROOT / "gradecheck"
 EXERCISE = "twelve-weights"
 #: Seconds per submission (at most 10 per call): generous, so that correct submissions keep their
 #: marks on a loaded two-core machine.  sigstop_grader_late_reply.py sleeps 11 s in one call.
-TIMEOUT = 20.0
+TIMEOUT = 12.0
 #: Address-space cap of the batch and its grading processes (a JAX grading process needs ~1.6 GiB):
 #: a grader that reads /dev/zero without end gets a MemoryError, not the machine's OOM killer.
 BATCH_MEMORY = 5 * 1024**3 // 2
@@ -136,15 +136,17 @@ def _alive(pid: int, started: int) -> bool:
     return _start_time(pid) == started and bool(_read(f"/proc/{pid}/cmdline"))
 
 
-def _suspects(watcher: _Watcher, batch_started: int) -> dict[int, int]:
+def _suspects(watcher: _Watcher, batch_started: int, by_command: bool) -> dict[int, int]:
     """Processes of this batch that may still run: seen in its tree, or started by it and escaped.
 
-    Escaped ones are found by name (the daemon attack names itself) or by a command line that
-    names this checkout's gradecheck package (today's forked workers keep the fork server's).
+    Escaped ones are found by name (the daemon attack names itself) or, with ``by_command`` (the
+    sandbox without OS isolation, whose forked workers keep the fork server's command line), by a
+    command line that names this checkout's gradecheck package.  Not under OS isolation: there,
+    such command lines are other tests' fork servers (pytest-xdist runs tests side by side).
     """
     found = {pid: started for pid, started in watcher.seen.items() if pid != watcher.root and _alive(pid, started)}
     found.update(daemons())
-    for entry in filter(str.isdigit, os.listdir("/proc")):
+    for entry in filter(str.isdigit, os.listdir("/proc")) if by_command else ():
         pid = int(entry)
         started = _start_time(pid)
         if pid in found or started is None or started < batch_started:
@@ -348,10 +350,11 @@ def _observe(
     wall = time.monotonic() - started
     # What is still running shortly after the batch ended was left behind by it.
     grace = time.monotonic() + 3.0
-    suspects = _suspects(watcher, batch_started)
+    by_command = mode == "none"
+    suspects = _suspects(watcher, batch_started, by_command)
     while suspects and time.monotonic() < grace:
         time.sleep(0.1)
-        suspects = _suspects(watcher, batch_started)
+        suspects = _suspects(watcher, batch_started, by_command)
     leftovers = [_describe(pid) for pid in suspects]
     out_at_exit = _results_snapshot(out)
     later = time.monotonic() + 4.0  # give a leftover the time to do what it stayed for

@@ -7,6 +7,8 @@ compare_gradients) must refuse them instead, naming the output, what was found a
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -47,18 +49,23 @@ NOT_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize("value", NUMBERS, ids=repr)
+def _stable_id(value: object) -> str:
+    """A test id that is the same in every process (no memory addresses: pytest-xdist compares them)."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))[:30]
+
+
+@pytest.mark.parametrize("value", NUMBERS, ids=_stable_id)
 def test_numbers_are_accepted(value) -> None:
     assert non_number(value) is None
 
 
-@pytest.mark.parametrize(("value", "where", "words"), NOT_NUMBERS, ids=lambda v: repr(v)[:30])
+@pytest.mark.parametrize(("value", "where", "words"), NOT_NUMBERS, ids=lambda v: _stable_id(v))
 def test_anything_else_is_found_where_it_is(value, where, words) -> None:
     problem = non_number(value)
     assert problem is not None and problem[0] == where
 
 
-@pytest.mark.parametrize(("value", "where", "words"), NOT_NUMBERS, ids=lambda v: repr(v)[:30])
+@pytest.mark.parametrize(("value", "where", "words"), NOT_NUMBERS, ids=lambda v: _stable_id(v))
 def test_as_output_array_refuses_non_numbers_with_a_clear_message(value, where, words) -> None:
     with pytest.raises(OutputError) as info:
         as_output_array(value, "d_weights", (3,))

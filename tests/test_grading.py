@@ -437,3 +437,35 @@ def backward(weights, inputs, biases, upstream):
     assert hidden["status"] == "failed"
     assert f"first failure at example {k + 1} of up to {item.examples}" in hidden["output"]
     assert "d_biases is wrong" in hidden["output"]
+
+
+def _wrong_on_calls(calls: set[int]) -> str:
+    """A correct twelve-weights solution whose backward doubles its answer on the given (1-based) calls."""
+    return (
+        "import numpy as np\n"
+        "_calls = [0]\n"
+        "def forward(weights, inputs, biases):\n"
+        "    return 1 / (1 + np.exp(-(np.reshape(weights, (3, 4)) @ inputs + biases)))\n"
+        "def backward(weights, inputs, biases, upstream):\n"
+        "    _calls[0] += 1\n"
+        "    a = forward(weights, inputs, biases)\n"
+        f"    d_z = upstream * a * (1 - a) * (2.0 if _calls[0] in {sorted(calls)!r} else 1.0)\n"
+        "    return np.outer(d_z, inputs).ravel(), d_z, np.reshape(weights, (3, 4)).T @ d_z\n"
+    )
+
+
+def test_a_submission_wrong_once_on_a_hidden_instance_loses_the_item_even_if_it_never_fails_again() -> None:
+    # Call 1 is the given values; call 20 is the 19th hidden instance of the pre-drawn sample (the first
+    # few are mostly zeros, which a doubled answer gets right).
+    tests = by_name(grade(_wrong_on_calls({20})))
+    assert tests[HIDDEN]["score"] == 0
+    assert "change from call to call" in tests[HIDDEN]["output"] and "first failure at example 19" in tests[HIDDEN]["output"]
+    assert tests["dL/dW[0,0]"]["score"] > 0
+
+
+def test_an_inconsistent_failure_inside_the_search_is_a_failed_item_not_a_grader_error() -> None:
+    # Wrong on the sample (call 20), then once inside the Hypothesis search, which replays the
+    # failing instance and sees it pass: Hypothesis calls that flaky; the item fails with a note.
+    sample = EXERCISE.items[-1].examples
+    tests = by_name(grade(_wrong_on_calls({20, 20 + sample})))
+    assert tests[HIDDEN]["score"] == 0 and "change from call to call" in tests[HIDDEN]["output"]

@@ -214,7 +214,8 @@ def forgery_batch(mode: str, tmp_path_factory: pytest.TempPathFactory, listener:
     folder = tmp_path_factory.mktemp(f"forgery-{mode}")
     files = _batch_files(folder / "subs", ["a_correct_1.py", "a_correct_2.py"], _attacks_of("forgery_batch"))
     before = len(listener.received)
-    batch = run_batch(folder, files, isolation=_isolation(mode))
+    # Most of these attacks wait (for a path, a process, a timeout) rather than compute: grade 6 at a time.
+    batch = run_batch(folder, files, isolation=_isolation(mode), jobs=6)
     batch.extras["network"] = listener.received[before:]
     return batch
 

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 from gradecheck._sandbox._cgroups import Cgroup, create_cgroup
 from gradecheck._sandbox._isolation import Isolation, bwrap_command_prefix
 from gradecheck._sandbox._limits import Limits, SandboxError
+from gradecheck._sandbox._slots import sweep_unreserved
 from gradecheck._sandbox._tree import PACKAGES, RUNTIME, runtime_tree
 
 __all__ = ["ForkServer", "worker_environment"]
@@ -263,12 +264,13 @@ class ForkServer:
         if self.process.stderr is not None:
             self.process.stderr.close()
         if self.isolation.level == "container" and self.uids_used:
-            _kill_uids(self.uids_used)
+            # What its workers started may live on; their uids are swept unless reserved again meanwhile.
+            sweep_unreserved(self.uids_used, _kill_uids)
         if self.cgroup is not None:
             self.cgroup.remove()
 
 
-def _kill_uids(uids: set[int]) -> None:
+def _kill_uids(uids: list[int]) -> None:
     """Kill every process of these dedicated uids (what a killed container-mode fork server left)."""
     script = "import os, sys\nfor uid in map(int, sys.argv[1:]):\n    pid = os.fork()\n    if pid == 0:\n" \
              "        os.setresuid(uid, uid, uid); os.kill(-1, 9); os._exit(0)\n    os.waitpid(pid, 0)\n"

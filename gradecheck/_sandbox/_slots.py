@@ -16,11 +16,12 @@ import fcntl
 import os
 import pwd
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from gradecheck._sandbox._limits import SandboxError
 
-__all__ = ["Slot", "acquire_slot", "uid_base"]
+__all__ = ["Slot", "acquire_slot", "sweep_unreserved", "uid_base"]
 
 SLOT_COUNT = 256
 
@@ -32,6 +33,11 @@ class Slot:
     uid: int
     gid: int
     _lock: int | None
+
+    @property
+    def lock_fd(self) -> int | None:
+        """The descriptor holding the reservation (shared with a fork server that must hold it too)."""
+        return self._lock
 
     def release(self) -> None:
         if self._lock is not None:
@@ -68,6 +74,26 @@ def _unused(uid: int) -> bool:
     except KeyError:
         return True
     return False
+
+
+def sweep_unreserved(uids: set[int], kill: Callable[[list[int]], None]) -> None:
+    """``kill(uids)`` for those of ``uids`` that nobody has reserved (a reserved uid is another worker's now)."""
+    folder, free, locks = _lock_dir(), [], []
+    try:
+        for uid in sorted(uids):
+            fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            free.append(uid)
+            locks.append(fd)
+        if free:
+            kill(free)
+    finally:
+        for fd in locks:
+            os.close(fd)
 
 
 def acquire_slot() -> Slot:

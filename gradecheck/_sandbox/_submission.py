@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from gradecheck._sandbox._folderwatch import FolderWatch
 from gradecheck._sandbox._forkserver import ForkServer, worker_environment
 from gradecheck._sandbox._isolation import NO_ISOLATION_WARNING, resolve_isolation
-from gradecheck._sandbox._limits import Limits, SubmissionFailure
+from gradecheck._sandbox._limits import Limits, SandboxError, SubmissionFailure
 from gradecheck._sandbox._slots import Slot, acquire_slot
 
 __all__ = ["SandboxedSubmission"]
@@ -148,12 +148,23 @@ class SandboxedSubmission:
         else:
             self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
             home = self._folder
-        server = ForkServer.get(self.isolation, self.limits)
+        try:
+            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+        except SandboxError:
+            if self._server is None or not self._server.broken:
+                raise  # the worker could not be confined: no second try
+            # The fork server died (killed, say, by a worker of the "none" mode); a fresh one gets one try.
+            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+
+    def _spawn_with(self, server: ForkServer, uid: int | None, gid: int | None, home: str) -> None:
         self._server = server
+        level = self.isolation.level
         to_worker = os.pipe()
         from_worker = os.pipe()
         output = os.pipe()
         theirs = [to_worker[0], from_worker[1], output[1]]
+        # The container mode's fork server kills by uid: it holds the uid's reservation until it has.
+        lock = [self._slot.lock_fd] if level == "container" and self._slot is not None and self._slot.lock_fd is not None else []
         try:
             reply = server.spawn(
                 {
@@ -166,7 +177,7 @@ class SandboxedSubmission:
                     "folder_files": self.limits.folder_files,
                     "folder_inodes": self.limits.folder_files,
                 },
-                theirs,
+                theirs + lock,
             )
         except BaseException:
             for fd in (to_worker[1], from_worker[0], output[0]):

@@ -179,8 +179,14 @@ class ForkServer:
     # -- spawning --------------------------------------------------------------------
 
     def spawn(self, request, fds):
-        if len(fds) != 3:
-            return {"error": f"spawn needs 3 descriptors, got {len(fds)}"}
+        if len(fds) not in (3, 4):
+            for fd in fds:
+                os.close(fd)
+            return {"error": f"spawn needs 3 descriptors (and the uid's lock), got {len(fds)}"}
+        # The container mode's uid lock: held here until the uid is swept, so that no other worker
+        # can be given the uid before every process of the one before is dead.
+        request["lock"] = fds[3] if len(fds) == 4 else None
+        fds = fds[:3]
         uid = request.get("uid")
         if MODE == "container":
             self._sweep(uid)
@@ -196,6 +202,7 @@ class ForkServer:
                     _run_worker(request, fds, report_write, self.channel)
         except OSError as error:
             os.close(report_read)
+            self._release(request)
             return {"error": f"could not start a worker: {error}"}
         finally:
             os.close(report_write)
@@ -302,7 +309,15 @@ class ForkServer:
         if request is not None and MODE == "container":
             self._sweep(request["uid"])
             shutil.rmtree(request["folder"], ignore_errors=True)
+        if request is not None:
+            self._release(request)
         return _status(code)
+
+    @staticmethod
+    def _release(request):
+        if request.get("lock") is not None:
+            os.close(request["lock"])
+            request["lock"] = None
 
     def _reap_others(self):
         """Reap exited children that are not the worker being asked about (strays, other workers)."""
@@ -373,7 +388,7 @@ class ForkServer:
     def serve(self):
         while True:
             try:
-                message, fds, _, _ = socket.recv_fds(self.channel, 1 << 20, 3)
+                message, fds, _, _ = socket.recv_fds(self.channel, 1 << 20, 4)
             except OSError:
                 return
             if not message:
