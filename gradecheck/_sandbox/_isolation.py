@@ -98,9 +98,9 @@ def _python_for_probe() -> str:
 
 
 _PROBE = """
-import importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("confine", sys.argv[1])
-confine = importlib.util.module_from_spec(spec); spec.loader.exec_module(confine)
+import os, sys, types
+confine = types.ModuleType("confine")
+exec(sys.argv[1], confine.__dict__)  # the confinement code itself, whatever is mounted where
 confine.unshare(confine.CLONE_NEWPID | confine.CLONE_NEWNS | confine.CLONE_NEWIPC | confine.CLONE_NEWUTS)
 pid = os.fork()
 if pid == 0:
@@ -125,8 +125,8 @@ def _namespaces_problem() -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed"
     python = _python_for_probe()
-    command = [*bwrap_command_prefix(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--", python, "-I", "-S", "-c", _PROBE, str(_CONFINE)]
+    command = [*bwrap_command_prefix(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+               "--", python, "-I", "-S", "-c", _PROBE, _CONFINE.read_text(encoding="utf-8")]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError) as error:
