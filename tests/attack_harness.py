@@ -9,6 +9,7 @@ resident size).  Linux only: it reads /proc.
 
 from __future__ import annotations
 
+import compileall
 import dataclasses
 import hashlib
 import json
@@ -194,6 +195,9 @@ def _tree_snapshot(top: Path, skip: Sequence[Path] = ()) -> dict[str, tuple[int,
 
 
 def _installation_snapshot() -> dict[str, tuple[int, int, int]]:
+    # Bytecode first: a module imported for the first time meanwhile (by another test process, say)
+    # would otherwise show as a change of the installation.
+    compileall.compile_dir(str(PACKAGE_DIR), quiet=1)
     snapshot = {}
     for folder in _installation_dirs():
         for name, value in _tree_snapshot(folder).items():

@@ -110,7 +110,7 @@ class ForkServer:
 
     @staticmethod
     def _command(isolation: Isolation) -> tuple[list[str], dict[str, Any], dict[str, str]]:
-        flags = ["-I", "-S", "-X", "utf8"]
+        flags = ["-I", "-S", "-B", "-X", "utf8"]  # -B: the fork server writes no bytecode anywhere
         if isolation.level == "namespaces":
             tree = runtime_tree()
             command = [
@@ -129,7 +129,7 @@ class ForkServer:
             command = [tree.python, *flags, str(tree.root / RUNTIME.lstrip("/") / "forkserver.py")]
             config = {"mode": "container", "chroot": str(tree.root), "runtime": RUNTIME, "path": [PACKAGES]}
         else:
-            command = [sys.executable, "-I", "-X", "utf8", str(_RUNTIME_SOURCES / "forkserver.py")]
+            command = [sys.executable, "-I", "-B", "-X", "utf8", str(_RUNTIME_SOURCES / "forkserver.py")]
             config = {"mode": "none", "runtime": str(_RUNTIME_SOURCES), "path": []}
         return command, config, _server_environment()
 
