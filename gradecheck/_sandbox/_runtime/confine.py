@@ -11,6 +11,10 @@ import errno
 import os
 import resource
 import signal
+import sys
+
+#: prctl, namespaces and mounts are Linux's; elsewhere (the "none" mode on macOS) those steps do nothing.
+LINUX = sys.platform.startswith("linux")
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -55,6 +59,8 @@ def _check(result, step):
 
 
 def unshare(flags, step="unshare"):
+    if not LINUX:
+        raise ConfinementError(errno.ENOSYS, f"{step}: namespaces need Linux")
     _check(libc().unshare(ctypes.c_int(flags)), step)
 
 
@@ -149,18 +155,21 @@ def drop_capabilities():
 
 
 def no_new_privileges():
-    """execve can never grant privileges again (set-uid programs, file capabilities)."""
+    """execve can never grant privileges again (set-uid programs, file capabilities); Linux only."""
+    if not LINUX:
+        return
     _check(libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "setting no_new_privs")
 
 
 def die_with_parent():
     """SIGKILL when the fork server dies (set after the last credential change, which clears it)."""
-    libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if LINUX:
+        libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def become_subreaper():
     """Orphaned descendants are re-parented to this process, which can then find and reap them."""
-    return libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return LINUX and libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
 def close_other_descriptors(keep):
