@@ -27,14 +27,20 @@ import io
 import json
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradecheck._errors import SubmissionError
-from gradecheck._result_files import display_name, result_names, results_key, sign_result, signature_ok
+from gradecheck._result_files import (
+    display_name,
+    result_names,
+    results_key,
+    sign_result,
+    signature_ok,
+    write_atomically,
+)
 from gradecheck._safe_files import RefusedFile, read_regular_file
 from gradecheck._submissions import DEFAULT_MAX_BYTES, read_submission_file
 
@@ -56,18 +62,6 @@ __all__ = [
 Outcome = tuple[str, float, float, "str | None"]
 #: The largest results file read back (a result is a few KiB to a few hundred KiB).
 _MAX_RESULT_BYTES = 64 * 1024 * 1024
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -458,15 +452,12 @@ def grade_batch(
             is and ``require_isolation`` is set.
     """
     from gradecheck._exercises import load_exercise
-    from gradecheck._sandbox import SandboxError, ensure_available, resolve_isolation
+    from gradecheck._sandbox import ensure_available, require_os_isolation, resolve_isolation
 
     level = resolve_isolation(isolation).level
     ensure_available(level)
-    if require_isolation and level == "none":
-        raise SandboxError(
-            "no operating-system isolation is available here, and it was required: install bubblewrap "
-            "(Debian/Ubuntu: apt-get install bubblewrap) or run the grader as root in a container."
-        )
+    if require_isolation:
+        require_os_isolation(level)
 
     exercise = load_exercise(exercise_ref)
     out.mkdir(parents=True, exist_ok=True)

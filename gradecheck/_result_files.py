@@ -41,6 +41,7 @@ __all__ = [
     "results_key",
     "sign_result",
     "signature_ok",
+    "write_atomically",
 ]
 
 #: The secret of a results folder (hex, mode 0600).
@@ -125,7 +126,7 @@ def results_key(folder: Path) -> bytes:
     key = _trusted_key(path)
     if key is None:
         key = secrets.token_bytes(_KEY_BYTES)
-        _write_private(path, key.hex() + "\n")
+        write_atomically(path, key.hex() + "\n")
     return key
 
 
@@ -144,11 +145,11 @@ def _trusted_key(path: Path) -> bytes | None:
     return bytes.fromhex(text)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, readable and writable by this user only."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")  # mode 0600
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one (mode 0600, this user's)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
     except BaseException:

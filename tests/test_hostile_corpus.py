@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from process_tools import processes_named
 
 from gradecheck._batch import BatchSummary, grade_batch, result_names
 from gradecheck._exercises import load_exercise
@@ -285,22 +286,6 @@ def test_a_submission_that_kills_the_grader_costs_only_its_own_result(tmp_path: 
     assert results["m_kill_the_grader.py"]["score"] == 0
 
 
-def _processes_named(name: str) -> list[int]:
-    """Live (not zombie) processes whose command name is ``name``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            command, _, rest = stat.partition(b" (")[2].rpartition(b") ")
-            if command.decode(errors="replace") == name and rest.split()[0] not in (b"Z", b"X"):
-                found.append(int(entry))
-    return found
-
-
 @_linux_only
 def test_children_that_leave_the_process_group_do_not_outlive_grading(tmp_path: Path) -> None:
     name = f"gc-escapee-{os.getpid() % 100000}".encode()
@@ -310,9 +295,9 @@ def test_children_that_leave_the_process_group_do_not_outlive_grading(tmp_path: 
     assert result["score"] == 0 and "left the process group" in (result["gradecheck"]["error"] or "")
     assert "escapee started" in result["output"], "the child did not start"
     deadline = time.monotonic() + 2.0
-    while _processes_named(name.decode()) and time.monotonic() < deadline:
+    while processes_named(name.decode()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = _processes_named(name.decode())
+    left = processes_named(name.decode())
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     if left:

@@ -21,6 +21,7 @@ from gradecheck._sandbox._isolation import (
     Isolation,
     available_isolation,
     ensure_available,
+    require_os_isolation,
     resolve_isolation,
 )
 from gradecheck._sandbox._limits import ISOLATION_LEVELS, Limits, SandboxError, SubmissionFailure
@@ -37,6 +38,7 @@ __all__ = [
     "SubmissionFailure",
     "available_isolation",
     "ensure_available",
+    "require_os_isolation",
     "resolve_isolation",
     "warm_up",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "available_isolation",
     "bwrap_command_prefix",
     "ensure_available",
+    "require_os_isolation",
     "resolve_isolation",
 ]
 
@@ -172,6 +173,15 @@ def ensure_available(level: str) -> None:
     problem = _problem(level)
     if problem is not None:
         raise SandboxError(f"isolation {level!r} is not available here: {problem}.")
+
+
+def require_os_isolation(level: str) -> None:
+    """Raise :class:`SandboxError` for ``"none"``: grading was asked to refuse to run without OS isolation."""
+    if level == "none":
+        raise SandboxError(
+            "no operating-system isolation is available here, and it was required: install bubblewrap "
+            "(Debian/Ubuntu: apt-get install bubblewrap) or run the grader as root in a container."
+        )
 
 
 def _requested(requested: str) -> str:

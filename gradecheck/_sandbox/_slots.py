@@ -76,19 +76,26 @@ def _unused(uid: int) -> bool:
     return False
 
 
+def _reserve(folder: Path, uid: int) -> int | None:
+    """The descriptor of an exclusive lock on ``uid``'s lock file, or ``None`` if someone holds it."""
+    fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def sweep_unreserved(uids: set[int], kill: Callable[[list[int]], None]) -> None:
     """``kill(uids)`` for those of ``uids`` that nobody has reserved (a reserved uid is another worker's now)."""
     folder, free, locks = _lock_dir(), [], []
     try:
         for uid in sorted(uids):
-            fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            free.append(uid)
-            locks.append(fd)
+            fd = _reserve(folder, uid)
+            if fd is not None:
+                free.append(uid)
+                locks.append(fd)
         if free:
             kill(free)
     finally:
@@ -101,15 +108,9 @@ def acquire_slot() -> Slot:
     base, folder = uid_base(), _lock_dir()
     for number in range(SLOT_COUNT):
         uid = base + number
-        if not _unused(uid):
-            continue
-        fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        return Slot(uid, uid, fd)
+        fd = _reserve(folder, uid) if _unused(uid) else None
+        if fd is not None:
+            return Slot(uid, uid, fd)
     raise SandboxError(
         f"all {SLOT_COUNT} sandbox uids from {base} are in use or taken by accounts; "
         f"grade fewer submissions at once, or set GRADECHECK_SANDBOX_UID_BASE to a free range."

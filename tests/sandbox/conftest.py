@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
+from process_tools import processes_named  # noqa: F401  (re-exported for the sandbox tests)
+
 from gradecheck._sandbox import Limits, SandboxedSubmission, SubmissionFailure, available_isolation
 from gradecheck._sandbox._isolation import _problem
 
@@ -70,19 +72,3 @@ def failure_of(run: Callable[..., Any], source: str, name: str = "f", **options:
     with pytest.raises(SubmissionFailure) as info:
         run(source, name, **options)
     return info.value
-
-
-def processes_named(name: str) -> list[int]:
-    """Host pids of live (not zombie) processes whose command name (``/proc/PID/comm``) is ``name``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            command, _, rest = stat.partition(b" (")[2].rpartition(b") ")
-            if command.decode(errors="replace") == name and rest.split()[0] not in (b"Z", b"X"):
-                found.append(int(entry))
-    return found
