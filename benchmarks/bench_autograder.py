@@ -67,7 +67,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = "twelve-weights"
-REFERENCE_DIR = ROOT / "gradecheck" / "reference"
+REFERENCE_DIR = ROOT / "reference"
 #: The issue's figure for otter run on a one-cell notebook, measured elsewhere.
 OTTER_REFERENCE_S = 3.3
 GOAL_THROUGHPUT_RATIO = 20.0
@@ -75,10 +75,10 @@ GOAL_OVERHEAD_MS = 50.0
 
 # (label, path of the solution source, full marks expected)
 VARIANTS: tuple[tuple[str, Path, bool], ...] = (
-    ("correct", REFERENCE_DIR / "twelve-weights.py", True),
-    ("missing-activation-derivative", REFERENCE_DIR / "mistakes" / EXERCISE / "missing-activation-derivative.py", False),
-    ("correct", REFERENCE_DIR / "twelve-weights.py", True),
-    ("upstream-ignored", REFERENCE_DIR / "mistakes" / EXERCISE / "upstream-ignored.py", False),
+    ("correct", REFERENCE_DIR / "twelve-weights" / "solution.py", True),
+    ("missing-activation-derivative", REFERENCE_DIR / EXERCISE / "mistakes" / "missing-activation-derivative.py", False),
+    ("correct", REFERENCE_DIR / "twelve-weights" / "solution.py", True),
+    ("upstream-ignored", REFERENCE_DIR / EXERCISE / "mistakes" / "upstream-ignored.py", False),
     ("starter (not attempted)", ROOT / "gradecheck" / "exercises" / EXERCISE / "starter.py", False),
 )
 
@@ -506,7 +506,7 @@ def main() -> int:
         # sandbox overhead
         print()
         cycles = time_sandbox_cycle(TRIVIAL_SOURCE, "f", [1.0], args.repeats)
-        reference_source = (REFERENCE_DIR / "twelve-weights.py").read_text(encoding="utf-8")
+        reference_source = (REFERENCE_DIR / "twelve-weights" / "solution.py").read_text(encoding="utf-8")
         given_args = [[0.8, 0.87, 0.16, 0.96, 0.89, 0.87, 0.31, 0.08, 0.09, 0.69, 0.03, 0.42],
                       [0.75, 0.98, 0.74, 0.28], [0.68, 0.83, 0.01]]
         reference_cycles = time_sandbox_cycle(reference_source, "forward", given_args, args.repeats)
@@ -519,7 +519,7 @@ def main() -> int:
         print(f"  one more call in a loaded sandbox (JSON round trip): {_ms(round_trip)} ms")
 
         grade_rows = time_grade_file(
-            [("correct .py", REFERENCE_DIR / "twelve-weights.py"),
+            [("correct .py", REFERENCE_DIR / "twelve-weights" / "solution.py"),
              ("correct, one-cell .ipynb", paths[0]),
              ("missing-activation-derivative .py", VARIANTS[1][1]),
              ("upstream-ignored .py", VARIANTS[3][1]),

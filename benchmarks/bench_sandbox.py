@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = "twelve-weights"
-REFERENCE = ROOT / "gradecheck" / "reference" / f"{EXERCISE}.py"
+REFERENCE = ROOT / "reference" / EXERCISE / "solution.py"
 TRIVIAL = "def f(x):\n    return x\n"
 GOAL_MS = 50.0
 

@@ -133,18 +133,21 @@ def exercises_command(verbose: bool) -> None:
       gradecheck exercises
       gradecheck exercises -v     # with the paths of reference solutions
     """
-    from gradecheck._exercises import EXERCISES_DIR, exercise_ids
+    from gradecheck._exercises import exercise_ids, reference_dir
 
     ids = exercise_ids()
     width = max((len(i) for i in ids), default=2)
-    reference = EXERCISES_DIR.parent / "reference"
     for exercise_id in ids:
         exercise = _load_exercise(exercise_id)
         click.echo(f"{exercise_id:<{width}}  {exercise.title}")
         if verbose:
             click.echo(f"{'':<{width}}    spec:      {exercise.directory / 'exercise.toml'}")
-            click.echo(f"{'':<{width}}    reference: {reference / (exercise_id + '.py')}")
-            for wrong in sorted((reference / "mistakes" / exercise_id).glob("*.py")):
+            reference = reference_dir(exercise.directory)
+            if reference is None:
+                click.echo(f"{'':<{width}}    reference: (not installed: a wheel ships no solutions)")
+                continue
+            click.echo(f"{'':<{width}}    reference: {reference / 'solution.py'}")
+            for wrong in sorted((reference / "mistakes").glob("*.py")):
                 click.echo(f"{'':<{width}}    wrong:     {wrong}")
 
 

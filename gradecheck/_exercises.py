@@ -1,10 +1,15 @@
 """Exercise specs: load and validate ``exercises/<id>/exercise.toml``.
 
-An exercise is data: a TOML spec and a Markdown statement in a folder.  The
-shipped ones live inside the package (``gradecheck/exercises``), so a
-non-editable install finds them.  The spec names a *kind*, a trusted module
+An exercise is data: a TOML spec, a Markdown statement and starter code in a
+folder ``exercises/<id>/``; its reference solution and known-wrong variants
+are ``reference/<id>/solution.py`` and ``reference/<id>/mistakes/*.py`` beside
+``exercises/`` (:func:`reference_dir`).  The shipped exercises are the
+repository's top-level ``exercises/``; a wheel carries them as
+``gradecheck/exercises`` (:func:`shipped_exercises_dir`) and does not carry
+``reference/``: expected values come from the JAX reference of each kind, so a
+student's install holds no solution.  The spec names a *kind*, trusted code
 under ``gradecheck._kinds`` that knows how to build instances, compute the
-expected values with the JAX reference and call the submission.
+expected values and call the submission.
 
 Spec keys (``docs/exercise-format.md`` is the full reference)::
 
@@ -42,9 +47,25 @@ __all__ = [
     "exercise_ids",
     "load_exercise",
     "load_exercise_file",
+    "reference_dir",
+    "shipped_exercises_dir",
 ]
 
-EXERCISES_DIR = Path(__file__).with_name("exercises")
+def shipped_exercises_dir() -> Path:
+    """The shipped exercises: ``gradecheck/exercises`` in a wheel, the checkout's ``exercises/`` otherwise."""
+    installed = Path(__file__).with_name("exercises")
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "exercises"
+
+
+EXERCISES_DIR = shipped_exercises_dir()
+
+
+def reference_dir(exercise_directory: Path) -> Path | None:
+    """``reference/<id>/`` for the exercise folder ``.../exercises/<id>``, where it exists (a course's or
+    this checkout's; a wheel ships none)."""
+    folder = exercise_directory.resolve()
+    candidate = folder.parent.parent / "reference" / folder.name
+    return candidate if candidate.is_dir() else None
 DEFAULT_FORBIDDEN_IMPORTS = ("gradecheck", "jax", "jaxlib", "torch", "tensorflow", "autograd")
 #: Gradescope's visibility values of a test (an item's `visibility`, the pytest `visibility` marker).
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")

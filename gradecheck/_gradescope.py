@@ -53,7 +53,7 @@ def _pinned(name: str) -> str:
 
 def build_bundle(exercise_id: str, output: Path) -> Path:
     """Write the autograder zip for ``exercise_id`` to ``output``; returns the path."""
-    from gradecheck._exercises import load_exercise
+    from gradecheck._exercises import load_exercise, shipped_exercises_dir
 
     exercise = load_exercise(exercise_id)
     requirements = " ".join(f"'{_pinned(name)}'" for name in DEPENDENCIES)
@@ -66,9 +66,11 @@ def build_bundle(exercise_id: str, output: Path) -> Path:
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             bundle.writestr(info, text)
-        for path in sorted(PACKAGE_DIR.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-                bundle.write(path, Path("gradecheck") / path.relative_to(PACKAGE_DIR))
+        # gradecheck as source, the shipped exercises where an installed gradecheck has them; no solutions.
+        for root, target in ((PACKAGE_DIR, Path("gradecheck")), (shipped_exercises_dir(), Path("gradecheck", "exercises"))):
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+                    bundle.write(path, target / path.relative_to(root))
     return output
 
 

@@ -13,9 +13,9 @@ from gradecheck._audit import reference_values
 from gradecheck._cli import main
 from gradecheck._exercises import exercise_ids, load_exercise
 
-REFERENCE_DIR = Path(gradecheck.__file__).parent / "reference"
-CORRECT = REFERENCE_DIR / "twelve-weights.py"
-WRONG = REFERENCE_DIR / "mistakes" / "twelve-weights" / "missing-activation-derivative.py"
+REFERENCE_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference"
+CORRECT = REFERENCE_DIR / "twelve-weights" / "solution.py"
+WRONG = REFERENCE_DIR / "twelve-weights" / "mistakes" / "missing-activation-derivative.py"
 
 
 def test_exercises_lists_every_id_with_its_title(capsys) -> None:

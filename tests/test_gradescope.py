@@ -15,7 +15,7 @@ import gradecheck
 from gradecheck._cli import main
 from gradecheck._gradescope import find_submission
 
-REFERENCE = Path(gradecheck.__file__).parent / "reference"
+REFERENCE = Path(gradecheck.__file__).resolve().parents[1] / "reference"
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def autograder(tmp_path: Path) -> Path:
         names = archive.namelist()
         assert {"setup.sh", "run_autograder", "gradecheck/__init__.py"} <= set(names)
         assert "gradecheck/exercises/twelve-weights/exercise.toml" in names
-        assert "gradecheck/reference/twelve-weights.py" in names
+        assert not [name for name in names if "reference" in name.split("/")], "the bundle carries solutions"
         assert (archive.getinfo("run_autograder").external_attr >> 16) & 0o111
         archive.extractall(root / "source")
     (root / "submission").mkdir()
@@ -48,7 +48,7 @@ def test_setup_script_pins_the_dependencies(autograder: Path) -> None:
 
 
 def test_run_script_grades_the_submission_into_results_json(autograder: Path) -> None:
-    (autograder / "submission" / "answer.py").write_text((REFERENCE / "twelve-weights.py").read_text())
+    (autograder / "submission" / "answer.py").write_text((REFERENCE / "twelve-weights" / "solution.py").read_text())
     result = run_autograder(autograder)
     assert result["score"] == result["max_score"] == 15
 
@@ -67,11 +67,11 @@ def test_the_exercise_notebook_is_preferred(tmp_path: Path) -> None:
     assert find_submission(tmp_path, "twelve-weights") == tmp_path / "other.ipynb"
 
 
-def test_a_link_in_the_upload_to_the_reference_solution_is_not_graded(autograder: Path) -> None:
+def test_a_link_in_the_upload_to_a_file_of_the_grader_is_not_graded(autograder: Path) -> None:
     from gradecheck._gradescope import run
 
-    reference = autograder / "source" / "gradecheck" / "reference" / "twelve-weights.py"
-    (autograder / "submission" / "twelve-weights.py").symlink_to(reference)
+    grader_file = autograder / "source" / "gradecheck" / "exercises" / "twelve-weights" / "starter.py"
+    (autograder / "submission" / "twelve-weights.py").symlink_to(grader_file)
     result = run("twelve-weights", autograder)
     assert result["score"] == 0
     assert "symbolic link" in result["gradecheck"]["error"] and "outside the folders" in result["gradecheck"]["error"]

@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from gradecheck._exercises import load_exercise
+from gradecheck._exercises import load_exercise, reference_dir
 from gradecheck._grading import GradingError, element_names, forbidden_imports_in, grade_file, grade_source, rounding_atol
 from gradecheck._kinds import get_kind
 from gradecheck._sandbox import Limits
@@ -87,7 +87,7 @@ def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def reference_source() -> str:
-    return (Path(EXERCISE.directory).parents[1] / "reference" / "twelve-weights.py").read_text()
+    return (reference_dir(EXERCISE.directory) / "solution.py").read_text()
 
 
 def test_results_follow_the_gradescope_format() -> None:
@@ -241,9 +241,7 @@ def test_the_hostile_carry_forward_submissions_earn_only_their_forwards_items(pa
 
 
 def test_a_missing_activation_derivative_earns_no_more_with_a_linear_forward() -> None:
-    mistake = (Path(EXERCISE.directory).parents[1] / "reference" / "mistakes" / "twelve-weights").joinpath(
-        "missing-activation-derivative.py"
-    )
+    mistake = reference_dir(EXERCISE.directory) / "mistakes" / "missing-activation-derivative.py"
     with_right_forward = grade(mistake.read_text())
     linear = mistake.read_text().replace("return 1.0 / (1.0 + np.exp(-(W @ inputs + biases)))", "return W @ inputs + biases")
     assert linear != mistake.read_text()

@@ -271,7 +271,7 @@ _linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="n
 def test_a_submission_that_kills_the_grader_costs_only_its_own_result(tmp_path: Path) -> None:
     folder = tmp_path / "subs"
     folder.mkdir()
-    reference = (Path(__file__).resolve().parents[1] / "gradecheck" / "reference" / f"{EXERCISE}.py").read_text()
+    reference = (Path(__file__).resolve().parents[1] / "reference" / EXERCISE / "solution.py").read_text()
     (folder / "a_correct.py").write_text(reference)
     (folder / "m_kill_the_grader.py").write_text(KILL_THE_GRADER.format(test_pid=os.getpid()))
     (folder / "z_correct.py").write_text(reference)

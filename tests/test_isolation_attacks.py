@@ -49,7 +49,7 @@ from attack_harness import (
 )
 
 ATTACKS = ROOT / "tests" / "data" / "attacks"
-REFERENCE = PACKAGE_DIR / "reference" / "twelve-weights.py"
+REFERENCE = PACKAGE_DIR.parent / "reference" / "twelve-weights" / "solution.py"
 FULL_MARKS = 15.0
 FORWARD_ONLY = 1.5
 #: Wall seconds for the batch of attacks that hang the grader today.

@@ -29,8 +29,8 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "examples" / "assignment"
-REFERENCE = ROOT / "gradecheck" / "reference" / "twelve-weights.py"
-MISTAKES = sorted((ROOT / "gradecheck" / "reference" / "mistakes" / "twelve-weights").glob("*.py"))
+REFERENCE = ROOT / "reference" / "twelve-weights" / "solution.py"
+MISTAKES = sorted((ROOT / "reference" / "twelve-weights" / "mistakes").glob("*.py"))
 EXERCISE_ONLY = 'from gradecheck.pytest_plugin import exercise_tests\n\ntest_twelve_weights = exercise_tests("twelve-weights")\n'
 
 

@@ -12,7 +12,7 @@ from gradecheck._exercises import load_exercise
 from gradecheck._grading import grade_source
 
 PACKAGE_DIR = Path(gradecheck.__file__).parent
-REFERENCE_DIR = PACKAGE_DIR / "reference"
+REFERENCE_DIR = PACKAGE_DIR.parent / "reference"
 
 
 @pytest.fixture(scope="session")

@@ -109,20 +109,20 @@ def test_reference_handles_arrays_larger_than_the_padding() -> None:
     ],
 )
 def test_each_mistake_loses_exactly_its_items(grade: Any, reference_dir: Path, mistake: str, lost: set[str]) -> None:
-    result = grade("activations", reference_dir / "mistakes" / "activations" / f"{mistake}.py")
+    result = grade("activations", reference_dir / "activations" / "mistakes" / f"{mistake}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"] == [mistake]
 
 
 def test_the_kink_diagnosis_states_the_convention(grade: Any, reference_dir: Path) -> None:
-    result = grade("activations", reference_dir / "mistakes" / "activations" / "relu-derivative-at-zero.py")
+    result = grade("activations", reference_dir / "activations" / "mistakes" / "relu-derivative-at-zero.py")
     [diagnosis] = result["gradecheck"]["diagnosis"]
     assert "relu'(0) = 0" in diagnosis["explanation"] and "leaky_relu'(0) = alpha" in diagnosis["explanation"]
     assert "relu'(0) = 0" in EXERCISE.statement and "leaky_relu'(0) = α" in EXERCISE.statement
 
 
 def test_a_fixed_slope_fails_only_the_leaky_checks_with_other_slopes(grade: Any, reference_dir: Path) -> None:
-    source = (reference_dir / "activations.py").read_text().replace("np.where(z > 0, 1.0, alpha)", "np.where(z > 0, 1.0, 0.01)")
+    source = (reference_dir / "activations" / "solution.py").read_text().replace("np.where(z > 0, 1.0, alpha)", "np.where(z > 0, 1.0, 0.01)")
     result = grade("activations", source)
     assert failed_tests(result) == {"hidden: leaky_relu_derivative on random arrays and slopes"}
     [hidden] = [t for t in result["tests"] if t["status"] == "failed"]
@@ -130,7 +130,7 @@ def test_a_fixed_slope_fails_only_the_leaky_checks_with_other_slopes(grade: Any,
 
 
 def test_scalar_loops_over_one_dimension_fail_on_two_dimensional_arrays(grade: Any, reference_dir: Path) -> None:
-    source = (reference_dir / "activations.py").read_text().replace(
+    source = (reference_dir / "activations" / "solution.py").read_text().replace(
         "def relu_derivative(z):\n    return np.where(z > 0, 1.0, 0.0)",
         "def relu_derivative(z):\n    return np.array([1.0 if v > 0 else 0.0 for v in z])",
     )

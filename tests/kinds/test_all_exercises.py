@@ -15,7 +15,7 @@ import gradecheck
 from gradecheck._exercises import exercise_ids, load_exercise
 from gradecheck._kinds import get_kind
 
-REFERENCE_DIR = Path(gradecheck.__file__).parent / "reference"
+REFERENCE_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference"
 EXERCISES = exercise_ids()
 #: Kind -> output key -> (forward output, instance key, cotangent key or None): the output is
 #: d/d instance[key] of sum(cotangent * forward output), for the reference's self-consistency check.
@@ -40,7 +40,7 @@ DERIVATIVES: dict[str, dict[str, tuple[str, str, str | None]]] = {
     "single_neuron": {"dw": ("J", "w", None), "db": ("J", "b", None)},
 }
 WITH_DERIVATIVES = [e for e in EXERCISES if load_exercise(e).kind in DERIVATIVES]
-MISTAKE_FILES = sorted(REFERENCE_DIR.glob("mistakes/*/*.py"))
+MISTAKE_FILES = sorted(REFERENCE_DIR.glob("*/mistakes/*.py"))
 
 
 def _without_timing(result: dict[str, Any]) -> dict[str, Any]:
@@ -50,22 +50,22 @@ def _without_timing(result: dict[str, Any]) -> dict[str, Any]:
 def test_the_seed_exercises_ship() -> None:
     assert "twelve-weights" in EXERCISES
     for exercise_id in EXERCISES:
-        assert (REFERENCE_DIR / f"{exercise_id}.py").is_file(), f"{exercise_id} has no reference solution"
-        assert list((REFERENCE_DIR / "mistakes" / exercise_id).glob("*.py")), f"{exercise_id} has no known-wrong variant"
+        assert (REFERENCE_DIR / exercise_id / "solution.py").is_file(), f"{exercise_id} has no reference solution"
+        assert list((REFERENCE_DIR / exercise_id / "mistakes").glob("*.py")), f"{exercise_id} has no known-wrong variant"
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_reference_solution_gets_full_marks(grade: Any, exercise_id: str) -> None:
-    result = grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    result = grade(exercise_id, REFERENCE_DIR / exercise_id / "solution.py")
     failed = [(t["name"], t["output"]) for t in result["tests"] if t["status"] != "passed"]
     assert failed == []
     assert result["score"] == result["max_score"] > 0
     assert result["gradecheck"]["error"] is None
 
 
-@pytest.mark.parametrize("path", MISTAKE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", MISTAKE_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_known_wrong_variant_loses_marks_and_is_diagnosed(grade: Any, path: Path) -> None:
-    result = grade(path.parent.name, path)
+    result = grade(path.parent.parent.name, path)
     assert result["score"] < result["max_score"]
     assert path.stem in result["gradecheck"]["mistakes"], result["output"]
     titles = [entry["title"] for entry in result["gradecheck"]["diagnosis"]]
@@ -74,7 +74,7 @@ def test_known_wrong_variant_loses_marks_and_is_diagnosed(grade: Any, path: Path
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_grading_twice_gives_identical_results(grade: Any, exercise_id: str) -> None:
-    wrong = sorted((REFERENCE_DIR / "mistakes" / exercise_id).glob("*.py"))[0]
+    wrong = sorted((REFERENCE_DIR / exercise_id / "mistakes").glob("*.py"))[0]
     assert _without_timing(grade(exercise_id, wrong)) == _without_timing(grade(exercise_id, wrong))
 
 
@@ -85,7 +85,7 @@ def test_the_presampled_fast_path_grades_like_the_hypothesis_search(
     """A correct submission is graded on the pre-drawn sample; the search would have drawn the very same instances."""
     import gradecheck._grading as grading
 
-    fast = grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    fast = grade(exercise_id, REFERENCE_DIR / exercise_id / "solution.py")
     assert fast["score"] == fast["max_score"]
     exercise = load_exercise(exercise_id)
     kind = get_kind(exercise.kind)
@@ -97,7 +97,7 @@ def test_the_presampled_fast_path_grades_like_the_hypothesis_search(
     monkeypatch.setattr(grading._Grader, "_sample_failure", lambda grader, item, sample: (sample[0][0], {}, {}, "forced"))
     monkeypatch.setattr(grading._Grader, "_search", lambda grader, item: searched.append(real_search(grader, item)))
     monkeypatch.setattr(type(kind), "expected", lambda self, instance: seen.append(instance) or real_expected(self, instance))
-    grade(exercise_id, REFERENCE_DIR / f"{exercise_id}.py")
+    grade(exercise_id, REFERENCE_DIR / exercise_id / "solution.py")
     assert searched and all(found is None for found in searched), searched
     sampled = [
         instance

@@ -71,13 +71,13 @@ def test_reference_matches_the_chain_rule_on_random_instances(instance: dict[str
     ],
 )
 def test_each_mistake_loses_exactly_its_items(grade: Any, reference_dir: Path, mistake: str, lost: set[str]) -> None:
-    result = grade("circuit", reference_dir / "mistakes" / "circuit" / f"{mistake}.py")
+    result = grade("circuit", reference_dir / "circuit" / "mistakes" / f"{mistake}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"][0] == mistake
 
 
 def test_hidden_counterexample_is_the_smallest_instance(grade: Any, reference_dir: Path) -> None:
-    result = grade("circuit", reference_dir / "mistakes" / "circuit" / "chain-rule-missing.py")
+    result = grade("circuit", reference_dir / "circuit" / "mistakes" / "chain-rule-missing.py")
     [hidden] = [t for t in result["tests"] if t["name"] == HIDDEN]
     # At z = 0 every right gradient of x and y is 0, while the mistake returns 1: nothing smaller fails.
     assert "x = 0\n  y = 0\n  z = 0\n" in hidden["output"]

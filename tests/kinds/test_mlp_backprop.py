@@ -15,7 +15,7 @@ from gradecheck._exercises import load_exercise
 from gradecheck._kinds import get_kind
 
 EXERCISE = "mlp-backprop"
-MISTAKES_DIR = Path(gradecheck.__file__).parent / "reference" / "mistakes" / EXERCISE
+MISTAKES_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference" / EXERCISE / "mistakes"
 MISTAKE_IDS = sorted(path.stem for path in MISTAKES_DIR.glob("*.py"))
 HIDDEN_OUTPUT = "hidden: output layer of random networks"
 HIDDEN_LAYERS = "hidden: hidden layers of random networks (depth up to 4, widths up to 8)"

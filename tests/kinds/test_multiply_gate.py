@@ -105,7 +105,7 @@ def test_reference_handles_arrays_larger_than_the_padding() -> None:
     ],
 )
 def test_each_mistake_loses_exactly_its_items(grade: Any, reference_dir: Path, mistake: str, lost: set[str]) -> None:
-    result = grade("multiply-gate", reference_dir / "mistakes" / "multiply-gate" / f"{mistake}.py")
+    result = grade("multiply-gate", reference_dir / "multiply-gate" / "mistakes" / f"{mistake}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"] == [mistake]
 

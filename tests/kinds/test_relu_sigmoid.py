@@ -120,13 +120,13 @@ def _rows(name: str, rows: tuple[int, ...], columns: int) -> set[str]:
     ],
 )
 def test_mistakes_lose_exactly_their_items(grade: Any, reference_dir: Path, stem: str, lost: set[str]) -> None:
-    result = grade("relu-sigmoid", reference_dir / "mistakes" / "relu-sigmoid" / f"{stem}.py")
+    result = grade("relu-sigmoid", reference_dir / "relu-sigmoid" / "mistakes" / f"{stem}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"][0] == stem
 
 
 def test_transposed_gradient_keeps_the_output_layer(grade: Any, reference_dir: Path) -> None:
-    result = grade("relu-sigmoid", reference_dir / "mistakes" / "relu-sigmoid" / "transposed-weight-gradient.py")
+    result = grade("relu-sigmoid", reference_dir / "relu-sigmoid" / "mistakes" / "transposed-weight-gradient.py")
     failed = failed_tests(result)
     assert result["gradecheck"]["mistakes"] == ["transposed-weight-gradient"]
     assert HIDDEN in failed and any(name.startswith("dE/dW1[") for name in failed)
@@ -134,7 +134,7 @@ def test_transposed_gradient_keeps_the_output_layer(grade: Any, reference_dir: P
 
 
 def test_hidden_counterexample_shows_the_parameters(grade: Any, reference_dir: Path) -> None:
-    result = grade("relu-sigmoid", reference_dir / "mistakes" / "relu-sigmoid" / "relu-mask-from-gradient.py")
+    result = grade("relu-sigmoid", reference_dir / "relu-sigmoid" / "mistakes" / "relu-mask-from-gradient.py")
     output = next(test["output"] for test in result["tests"] if test["name"] == HIDDEN)
     for key in ("W1 = [[", "b1 = [", "W2 = [[", "b2 = [", "x = [", "t = "):
         assert key in output

@@ -71,7 +71,7 @@ def test_reference_matches_the_gate_formula_and_stays_out_of_saturation(instance
     ],
 )
 def test_each_mistake_loses_exactly_its_items(grade: Any, reference_dir: Path, mistake: str, lost: set[str]) -> None:
-    result = grade("sigmoid-gate", reference_dir / "mistakes" / "sigmoid-gate" / f"{mistake}.py")
+    result = grade("sigmoid-gate", reference_dir / "sigmoid-gate" / "mistakes" / f"{mistake}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"] == [mistake]
 
@@ -91,7 +91,7 @@ def test_answers_rounded_to_four_decimals_are_accepted_on_the_given_values(grade
 
 
 def test_hidden_counterexample_names_the_instance_without_expected_values(grade: Any, reference_dir: Path) -> None:
-    result = grade("sigmoid-gate", reference_dir / "mistakes" / "sigmoid-gate" / "missing-activation-derivative.py")
+    result = grade("sigmoid-gate", reference_dir / "sigmoid-gate" / "mistakes" / "missing-activation-derivative.py")
     [hidden] = [t for t in result["tests"] if t["name"] == HIDDEN]
     assert "w = [0., 0., 0.]" in hidden["output"] and "x = [0., 0.]" in hidden["output"]
     assert "you returned [0., 0., 1.]" in hidden["output"]

@@ -104,7 +104,7 @@ def test_numpy_mistake_model_agrees_with_the_jax_reference(instance: dict[str, A
     ],
 )
 def test_mistakes_lose_exactly_their_items(grade: Any, reference_dir: Path, stem: str, lost: set[str]) -> None:
-    result = grade("single-neuron", reference_dir / "mistakes" / "single-neuron" / f"{stem}.py")
+    result = grade("single-neuron", reference_dir / "single-neuron" / "mistakes" / f"{stem}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"] == [stem]
 
@@ -112,7 +112,7 @@ def test_mistakes_lose_exactly_their_items(grade: Any, reference_dir: Path, stem
 @pytest.mark.parametrize("stem", ["batch-mean-mismatch", "bias-not-summed"])
 def test_batch_mistakes_need_a_batch_to_show(grade: Any, reference_dir: Path, stem: str) -> None:
     # With one example both mistakes give the right answer, so the shrunk counterexample has m >= 2 rows.
-    result = grade("single-neuron", reference_dir / "mistakes" / "single-neuron" / f"{stem}.py")
+    result = grade("single-neuron", reference_dir / "single-neuron" / "mistakes" / f"{stem}.py")
     output = next(test["output"] for test in result["tests"] if test["name"] == HIDDEN)
     described = output.split("Smallest failing instance found:")[1]
     x_block = described.split("X = ")[1].split("t = ")[0]

@@ -17,7 +17,7 @@ from gradecheck._kinds import get_kind
 
 EXERCISE = "softmax-cross-entropy"
 KEYS_DIR = Path(__file__).parents[1] / "data" / "keys"
-MISTAKES_DIR = Path(gradecheck.__file__).parent / "reference" / "mistakes" / EXERCISE
+MISTAKES_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference" / EXERCISE / "mistakes"
 MISTAKE_IDS = sorted(path.stem for path in MISTAKES_DIR.glob("*.py"))
 GIVEN_GRADIENT = {"dL/dz1", "dL/dz2", "dL/dz3"}
 HIDDEN_ORDINARY = "hidden: random logits, 2 to 6 classes"

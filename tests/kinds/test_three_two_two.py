@@ -162,13 +162,13 @@ def test_numpy_mistake_model_agrees_with_the_jax_reference(instance: dict[str, A
     ],
 )
 def test_mistakes_lose_exactly_their_items(grade: Any, reference_dir: Path, stem: str, lost: set[str]) -> None:
-    result = grade("three-two-two", reference_dir / "mistakes" / "three-two-two" / f"{stem}.py")
+    result = grade("three-two-two", reference_dir / "three-two-two" / "mistakes" / f"{stem}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"][0] == stem
 
 
 def test_hidden_counterexample_names_the_instance(grade: Any, reference_dir: Path) -> None:
-    result = grade("three-two-two", reference_dir / "mistakes" / "three-two-two" / "hidden-uses-one-output.py")
+    result = grade("three-two-two", reference_dir / "three-two-two" / "mistakes" / "hidden-uses-one-output.py")
     output = next(test["output"] for test in result["tests"] if test["name"] == HIDDEN)
     assert "Smallest failing instance found" in output
     for key in ("w = [", "b = [", "x = [", "target = [", "learning_rate = "):

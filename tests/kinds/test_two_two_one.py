@@ -117,13 +117,13 @@ def test_no_mistake_model_for_unknown_ids() -> None:
     ],
 )
 def test_mistakes_lose_exactly_their_items(grade: Any, reference_dir: Path, stem: str, lost: set[str]) -> None:
-    result = grade("two-two-one", reference_dir / "mistakes" / "two-two-one" / f"{stem}.py")
+    result = grade("two-two-one", reference_dir / "two-two-one" / "mistakes" / f"{stem}.py")
     assert failed_tests(result) == lost
     assert result["gradecheck"]["mistakes"][0] == stem
 
 
 def test_numbering_mix_up_keeps_gradient_credit_but_not_the_update(grade: Any, reference_dir: Path) -> None:
-    result = grade("two-two-one", reference_dir / "mistakes" / "two-two-one" / "weight-numbering-mixed-up.py")
+    result = grade("two-two-one", reference_dir / "two-two-one" / "mistakes" / "weight-numbering-mixed-up.py")
     assert result["gradecheck"]["mistakes"] == ["weight-numbering-mixed-up"]
     failed = failed_tests(result)
     assert HIDDEN in failed

@@ -96,7 +96,7 @@ def _secrets(tmp_path: Path) -> list[str]:
     outside.write_text("secret = 42\n")
     return [
         str(Path(gradecheck.__file__)),
-        str(ROOT / "gradecheck" / "reference" / "twelve-weights.py"),
+        str(ROOT / "reference" / "twelve-weights" / "solution.py"),
         str(ROOT / "gradecheck" / "exercises" / "twelve-weights" / "exercise.toml"),
         str(Path(jax_spec.origin)) if jax_spec and jax_spec.origin else "/nonexistent-jax",
         str(Path(sys.prefix) / "pyvenv.cfg"),

@@ -11,12 +11,14 @@ import sys
 
 found = None
 for entry in sys.path:
-    found = found or next(iter(glob.glob(os.path.join(entry, "gradecheck", "reference", "twelve-weights.py"))), None)
+    for tail in (("gradecheck", "reference", "twelve-weights.py"), ("reference", "twelve-weights", "solution.py")):
+        found = found or next(iter(glob.glob(os.path.join(entry, *tail))), None)
     for finder in glob.glob(os.path.join(entry, "__editable__*gradecheck*finder.py")):
         with open(finder) as handle:
             for package in re.findall(r"'gradecheck': '([^']+)'", handle.read()):
-                candidate = os.path.join(package, "reference", "twelve-weights.py")
-                found = found or (candidate if os.path.exists(candidate) else None)
+                for candidate in (os.path.join(package, "reference", "twelve-weights.py"),
+                                  os.path.join(os.path.dirname(package), "reference", "twelve-weights", "solution.py")):
+                    found = found or (candidate if os.path.exists(candidate) else None)
 if found is None:
     raise RuntimeError("hostile: the reference solution was not found")
 os.unlink("output.txt")

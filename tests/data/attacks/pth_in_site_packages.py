@@ -34,7 +34,7 @@ def _under(folder):
     return False
 
 
-if any(part in _cmdline("self") for part in (b"_zygote_main.py", b"_worker_main.py")) and _under(FOLDER):
+if any(part in _cmdline("self") for part in (b"_zygote_main.py", b"_worker_main.py", b"forkserver.py")) and _under(FOLDER):
     os._exit(97)
 '''
 

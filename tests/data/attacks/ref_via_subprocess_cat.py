@@ -15,10 +15,12 @@ import sys
 def _candidates():
     for entry in sys.path:
         yield os.path.join(entry, "gradecheck", "reference", "twelve-weights.py")
+        yield os.path.join(entry, "reference", "twelve-weights", "solution.py")
         for finder in glob.glob(os.path.join(entry, "__editable__*gradecheck*finder.py")):
             with open(finder) as handle:
                 for package in re.findall(r"'gradecheck': '([^']+)'", handle.read()):
                     yield os.path.join(package, "reference", "twelve-weights.py")
+                    yield os.path.join(os.path.dirname(package), "reference", "twelve-weights", "solution.py")
 
 
 source = None

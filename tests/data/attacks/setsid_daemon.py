@@ -65,7 +65,7 @@ def _daemon(out, me):
 out = _out_folder()
 fork_server = os.getppid()
 with open(f"/proc/{fork_server}/cmdline", "rb") as handle:
-    if b"_zygote_main" not in handle.read():
+    if not any(name in handle.read() for name in (b"_zygote_main", b"forkserver.py")):
         fork_server = None
 if out is not None and os.fork() == 0:
     try:

@@ -22,7 +22,7 @@ def _grader():
             with open(f"/proc/{pid}/stat", "rb") as handle:
                 pid = int(handle.read().rsplit(b")", 1)[1].split()[1])
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if b"_zygote_main" not in handle.read():
+                if not any(name in handle.read() for name in (b"_zygote_main", b"forkserver.py")):
                     return pid
         except (OSError, ValueError, IndexError):
             return None
