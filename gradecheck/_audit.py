@@ -26,7 +26,7 @@ import numpy as np
 from gradecheck._errors import GradecheckError
 from gradecheck._exercises import Exercise
 from gradecheck._grading import item_elements, rounding_atol
-from gradecheck._kinds import get_kind
+from gradecheck._kinds import kind_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -132,7 +132,7 @@ def load_key(path: str | Path) -> dict[str, Any]:
 
 def reference_values(exercise: Exercise) -> dict[str, float]:
     """Test name -> reference value, for every scalar test on the exercise's given values."""
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     expected = kind.expected(kind.given_instance(exercise.given))
     values: dict[str, float] = {}
     for item in exercise.items:

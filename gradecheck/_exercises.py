@@ -70,6 +70,8 @@ DEFAULT_FORBIDDEN_IMPORTS = ("gradecheck", "jax", "jaxlib", "torch", "tensorflow
 #: Gradescope's visibility values of a test (an item's `visibility`, the pytest `visibility` marker).
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 INSTANCES = ("given", "hidden")
+#: The top-level tables every spec may have; others are the kind's (``Exercise.sections``).
+_TABLES = ("submission", "given", "settings")
 
 
 class ExerciseSpecError(GradecheckError):
@@ -137,6 +139,8 @@ class Exercise:
     starter_code: str = ""
     decimals: int | None = None
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: Other top-level tables of the spec (e.g. ``[network]``), for the kind to read: table name -> its contents.
+    sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def max_score(self) -> float:
@@ -271,11 +275,12 @@ def load_exercise_file(path: str | Path) -> Exercise:
         starter_code=starter,
         decimals=decimals,
         settings=dict(r.get("settings", dict, "a table [settings]", {})),
+        sections={key: value for key, value in data.items() if isinstance(value, dict) and key not in _TABLES},
     )
-    from gradecheck._kinds import get_kind
+    from gradecheck._kinds import kind_of
 
     try:
-        get_kind(exercise.kind).validate(exercise)
+        kind_of(exercise).validate(exercise)
     except ExerciseSpecError:
         raise
     except GradecheckError as error:

@@ -39,7 +39,7 @@ from hypothesis.errors import Flaky
 from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
 from gradecheck._exercises import Exercise, ItemSpec
-from gradecheck._kinds import ExerciseKind, get_kind
+from gradecheck._kinds import ExerciseKind, kind_of
 from gradecheck._kinds._base import format_value
 from gradecheck._mistakes import diagnose, mistake_info
 from gradecheck._sandbox import Limits, SandboxError, SandboxedSubmission
@@ -559,7 +559,7 @@ def grade_source(
     """
     started = time.monotonic()
     try:
-        kind = get_kind(exercise.kind)
+        kind = kind_of(exercise)
     except GradecheckError as error:
         raise GradingError(f"exercise {exercise.id!r}: {error}") from None
     items = [item for item in exercise.items if item.self_check or not self_check]
@@ -652,7 +652,7 @@ def grade_source(
 def error_result(exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0) -> dict[str, Any]:
     """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...)."""
     items = [item for item in exercise.items if item.self_check or not self_check]
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     tests = _zero_tests(items, message, kind, exercise)
     return {
         "score": 0.0,

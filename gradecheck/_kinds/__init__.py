@@ -2,18 +2,22 @@
 
 An exercise spec (TOML) names its kind; :func:`get_kind` imports
 ``gradecheck._kinds.<kind>`` and returns its ``KIND`` object (an
-:class:`~gradecheck._kinds._base.ExerciseKind`).
+:class:`~gradecheck._kinds._base.ExerciseKind`); :func:`kind_of` returns the
+kind bound to one exercise (``ExerciseKind.bind``), which is what grading
+uses: a generic kind reads its configuration (an architecture, a reference
+solution) from the exercise it is bound to.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+from typing import Any
 
 from gradecheck._errors import GradecheckError
 from gradecheck._kinds._base import EntryPoint, ExerciseKind
 
-__all__ = ["EntryPoint", "ExerciseKind", "get_kind"]
+__all__ = ["EntryPoint", "ExerciseKind", "get_kind", "kind_of"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -34,3 +38,8 @@ def get_kind(name: str) -> ExerciseKind:
     if not isinstance(kind, ExerciseKind):
         raise GradecheckError(f"gradecheck._kinds.{name} defines no KIND (an ExerciseKind instance).")
     return kind
+
+
+def kind_of(exercise: Any) -> ExerciseKind:
+    """The kind of ``exercise`` (an :class:`~gradecheck._exercises.Exercise`), bound to it."""
+    return get_kind(exercise.kind).bind(exercise)

@@ -127,6 +127,15 @@ class ExerciseKind:
 
     # -- hooks ----------------------------------------------------------------------
 
+    def bind(self, exercise: Any) -> ExerciseKind:
+        """This kind for one exercise (``exercise`` is the loaded spec).
+
+        The kinds written for one exercise need nothing from it and return
+        ``self``; a generic kind returns a new object configured by the
+        exercise (its architecture, its reference solution).
+        """
+        return self
+
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         """The statement's instance from the spec's ``[given]`` table."""
         raise NotImplementedError
