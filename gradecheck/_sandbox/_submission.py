@@ -451,9 +451,10 @@ class SandboxedSubmission:
             raise SubmissionFailure(f"The worker sent an unreadable response while calling {name}().", "protocol")
         return values
 
-    def new(self, name: str, args: Sequence[Any] = ()) -> int:
+    def new(self, name: str, args: Sequence[Any] = (), kinds: Sequence[str] | None = None) -> int:
         """Instantiate the submission's class (or call its factory) ``name``; returns a handle."""
-        handle = _field(self._checked({"op": "new", "name": name, "args": list(args)}, f"creating {name}"), "handle")
+        message = {"op": "new", "name": name, "args": list(args), "kinds": list(kinds) if kinds else None}
+        handle = _field(self._checked(message, f"creating {name}"), "handle")
         if not isinstance(handle, int):
             raise SubmissionFailure(f"The worker sent an unreadable response while creating {name}.", "protocol")
         return handle
@@ -471,3 +472,42 @@ class SandboxedSubmission:
     def set_item(self, handle: int, attr: str, key: str, value: Any) -> None:
         """``obj.<attr>[key] = value`` (in place when shapes match)."""
         self._checked({"op": "set_item", "handle": handle, "attr": attr, "key": key, "value": value}, f"setting {attr}[{key!r}]")
+
+    def inspect(self, name: str, handle: int | None = None) -> tuple[str, Any]:
+        """What ``name`` is: a name the submission defines, or (with ``handle``) an attribute of that object.
+
+        Returns ``("missing", None)``; ``("callable", parameters)``, where
+        ``parameters`` lists ``(name, kind, has_default)`` of its signature
+        (``kind`` an :class:`inspect.Parameter` kind name; ``None`` when the
+        signature cannot be read); or ``("value", value)`` with the
+        JSON-decoded value.  What the worker sends is checked, never trusted.
+        """
+        what = f"reading .{name}" if handle is not None else f"looking up {name}"
+        response = self._checked({"op": "inspect", "name": name, "handle": handle}, what)
+        if response.get("missing"):
+            return "missing", None
+        if response.get("callable"):
+            return "callable", _signature_parameters(response.get("parameters"))
+        return "value", _field(response, "value")
+
+
+_PARAMETER_KINDS = frozenset({"POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY", "VAR_KEYWORD"})
+
+
+def _signature_parameters(raw: Any) -> list[tuple[str, str, bool]] | None:
+    """The worker's description of a signature, if it is well formed (names are identifiers, kinds known)."""
+    if not isinstance(raw, list) or len(raw) > 64:
+        return None
+    parameters = []
+    for entry in raw:
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 3
+            and isinstance(entry[0], str)
+            and entry[0].isidentifier()
+            and entry[1] in _PARAMETER_KINDS
+            and isinstance(entry[2], bool)
+        ):
+            return None
+        parameters.append((entry[0], entry[1], entry[2]))
+    return parameters

@@ -188,6 +188,42 @@ def test_layer_objects_live_in_the_worker(isolation: str) -> None:
         assert submission.attr(handle, "grads") == (False, None)
 
 
+def test_inspect_tells_methods_from_values_and_reads_signatures(isolation: str) -> None:
+    source = (
+        "import numpy as np\n"
+        "class Layer:\n"
+        "    scale = 2\n"
+        "    def __init__(self, n, eps=1e-5):\n        self.params = {'w': np.ones(n)}\n"
+        "    def forward(self, x, *rest, key=None):\n        return self.params['w'] * x\n"
+        "def factory(w):\n    return Layer(len(w))\n"
+    )
+    with SandboxedSubmission(source, limits=fast(isolation)) as submission:
+        assert submission.inspect("Layer") == ("callable", [("n", "POSITIONAL_OR_KEYWORD", False), ("eps", "POSITIONAL_OR_KEYWORD", True)])
+        assert submission.inspect("nothing") == ("missing", None)
+        handle = submission.new("factory", [[1.0, 2.0, 3.0]], ["array"])  # arguments converted like a call's
+        kind, parameters = submission.inspect("forward", handle)
+        assert kind == "callable" and parameters == [
+            ("x", "POSITIONAL_OR_KEYWORD", False), ("rest", "VAR_POSITIONAL", False), ("key", "KEYWORD_ONLY", True)
+        ]
+        assert submission.inspect("params", handle) == ("value", {"w": [1.0, 1.0, 1.0]})
+        assert submission.inspect("scale", handle) == ("value", 2)
+        assert submission.inspect("grads", handle) == ("missing", None)
+
+
+def test_inspect_survives_hostile_attributes(isolation: str) -> None:
+    source = (
+        "class Odd:\n"
+        "    def __getattr__(self, name):\n        raise ValueError('no ' + name)\n"
+        "    @property\n    def params(self):\n        return object()\n"
+    )
+    with SandboxedSubmission(source, limits=fast(isolation)) as submission:
+        handle = submission.new("Odd")
+        with pytest.raises(SubmissionFailure, match="ValueError.*no grads"):
+            submission.inspect("grads", handle)
+        with pytest.raises(SubmissionFailure, match="expected numbers"):
+            submission.inspect("params", handle)
+
+
 def test_workers_are_forked_from_the_warm_server_with_numpy_loaded(run) -> None:
     source = "import os, sys\ndef f():\n    return [os.getppid(), 'numpy' in sys.modules]\n"
     parent, numpy_loaded = run(source)

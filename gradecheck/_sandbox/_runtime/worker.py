@@ -18,8 +18,10 @@ Python's JSON extensions.  Nothing is pickled in either direction.
 
 Requests (``op``): ``load`` (source, filename, forbidden, protected,
 response_bytes), ``call`` (name, args, kinds), ``call_many`` (name, args_list,
-kinds), ``new`` (name, args), ``method`` (handle, name, args, kinds), ``attr``
-(handle, name), ``set_item`` (handle, attr, key, value).  Responses:
+kinds), ``new`` (name, args, kinds), ``method`` (handle, name, args, kinds),
+``attr`` (handle, name), ``set_item`` (handle, attr, key, value), ``inspect``
+(name, and handle for an attribute of an object: says whether it is missing,
+callable, with its parameters, or a value).  Responses:
 ``{"ok": true, ...}`` or ``{"ok": false, "error": {"type", "message", "traceback"}}``.
 """
 
@@ -143,6 +145,24 @@ def _from_wire(value, kind):
     return value
 
 
+#: At most this many parameters of a signature are described by ``inspect``.
+_MAX_PARAMETERS = 64
+
+
+def _parameters(function):
+    """``[[name, kind, has_default], ...]`` of ``function``'s signature, or None if it cannot be read."""
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    return [
+        [str(p.name), p.kind.name, p.default is not p.empty]
+        for p in list(signature.parameters.values())[:_MAX_PARAMETERS]
+    ]
+
+
 def _convert_args(args, kinds):
     kinds = kinds or ["raw"] * len(args)
     return [_from_wire(arg, kind) for arg, kind in zip(args, kinds)]
@@ -230,6 +250,22 @@ class _Worker:
         if not hasattr(target, request["name"]):
             return {"missing": True}
         return {"value": _to_wire(getattr(target, request["name"]))}
+
+    def inspect(self, request):
+        """What a name of the submission (or, with ``handle``, an attribute of an object) is."""
+        name = request["name"]
+        if request.get("handle") is None:
+            if self.namespace is None or name not in self.namespace:
+                return {"missing": True}
+            value = self.namespace[name]
+        else:
+            target = self.objects[request["handle"]]
+            if not hasattr(target, name):
+                return {"missing": True}
+            value = getattr(target, name)
+        if callable(value):
+            return {"callable": True, "parameters": _parameters(value)}
+        return {"value": _to_wire(value)}
 
     def set_item(self, request):
         import numpy
