@@ -318,11 +318,15 @@ class _LayerExample:
 
 
 def _layer_body(
-    factory: Callable[[], Any], max_magnitude: float, tolerance: Tolerance | None, order: int
+    factory: Callable[[], Any],
+    max_magnitude: float,
+    tolerance: Tolerance | None,
+    order: int,
+    input_shapes: tuple[tuple[int, ...], ...] | None = None,
 ) -> Callable[[st.DataObject], None]:
     def body(data: st.DataObject) -> None:
         layer = factory()
-        spec = _layers.describe_layer(layer)
+        spec = _with_shapes(_layers.describe_layer(layer, inputs=None if input_shapes is None else len(input_shapes)), input_shapes)
         example = _LayerExample(spec)
         try:
             comparisons = _check_layer_once(layer, spec, example, data, max_magnitude, tolerance, order)
@@ -353,7 +357,7 @@ def _check_layer_once(
     params = getattr(layer, "params", None) or {}
     for name in spec.param_names:
         drawn = data.draw(gst.float64_arrays(params[name].shape, max_magnitude=1.0), label=f"params[{name!r}]")
-        np.copyto(params[name], drawn)
+        _write_param(params, name, drawn)
         example.params[name] = drawn
     inputs = example.inputs
     output = _as_float_array(_call(f"{spec.name}.forward", layer.forward, *[x.copy() for x in inputs]), "forward's output")
@@ -383,15 +387,28 @@ def _check_layer_once(
         original = params[name].copy()
 
         def along_param(value: np.ndarray, name: str = name) -> float:
-            np.copyto(params[name], value)
+            _write_param(params, name, value)
             return loss(*[a.copy() for a in inputs])
 
         try:
             fd = central_difference(along_param, original, order=order, richardson=True)
         finally:
-            np.copyto(params[name], original)
+            _write_param(params, name, original)
         comparisons.append(_compare_with_finite_difference(f"grads[{name!r}]", fd, param_grads[name], tolerance))
     return tuple(comparisons)
+
+
+def _write_param(params: dict[str, np.ndarray], name: str, value: np.ndarray) -> None:
+    """Write ``value`` into the layer's parameter array ``params[name]`` in place.
+
+    In place, so that a layer holding its own reference to the array sees it.
+    A sandboxed layer's ``params`` (:class:`gradecheck.pytest_plugin.SandboxedModule`)
+    is a copy of the worker's dict: its ``write_back`` sends the value there.
+    """
+    np.copyto(params[name], value)
+    write_back = getattr(params, "write_back", None)
+    if callable(write_back):
+        write_back(name)
 
 
 def _read_param_grads(layer: Any, spec: _layers.LayerSpec, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -419,6 +436,7 @@ def check_layer(
     tolerance: Tolerance | None = None,
     max_magnitude: float = 2.0,
     order: int = 4,
+    input_shapes: Sequence[Sequence[int]] | None = None,
 ) -> CheckResult:
     """Property-check a layer (DESIGN.md C5) against finite differences of its forward.
 
@@ -438,24 +456,49 @@ def check_layer(
         max_magnitude: bound on drawn input values.
         order: finite-difference order, 2 or 4, refined by Richardson extrapolation
             (whose error estimate becomes the per-element noise floor).
+        input_shapes: one shape per input of ``forward``, overriding the
+            layer's own ``input_shapes`` (e.g. ``[(3, 4)]`` for a LayerNorm(4)
+            that does not declare them).
 
     Returns:
         A :class:`CheckResult`; on failure its ``counterexample`` is the shrunk example.
     """
+    shapes = _check_input_shapes(input_shapes)
     factory = _layers.layer_factory(layer)
     probe = factory()
-    spec = _layers.describe_layer(probe)
+    spec = _with_shapes(_layers.describe_layer(probe, inputs=None if shapes is None else len(shapes)), shapes)
     originals = {name: probe.params[name].copy() for name in spec.param_names}
     try:
         return _run_property(
             spec.name,
             st.data(),
-            _layer_body(factory, max_magnitude, tolerance, order),
+            _layer_body(factory, max_magnitude, tolerance, order, shapes),
             _settings_for(settings, max_examples),
         )
     finally:
+        params = probe.params if originals else {}
         for name, value in originals.items():
-            np.copyto(probe.params[name], value)
+            _write_param(params, name, value)
+
+
+def _check_input_shapes(input_shapes: Any) -> tuple[tuple[int, ...], ...] | None:
+    if input_shapes is None:
+        return None
+    try:
+        shapes = tuple(tuple(int(side) for side in shape) for shape in input_shapes)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"input_shapes={input_shapes!r} should be a list of shape tuples, one per input, e.g. [(3, 4)]."
+        ) from None
+    if not shapes or any(side < 1 for shape in shapes for side in shape):
+        raise InvalidArgumentError(
+            f"input_shapes={input_shapes!r} should list one shape per input with sides >= 1, e.g. [(3, 4)]."
+        )
+    return shapes
+
+
+def _with_shapes(spec: _layers.LayerSpec, shapes: tuple[tuple[int, ...], ...] | None) -> _layers.LayerSpec:
+    return spec if shapes is None else dataclasses.replace(spec, input_shapes=shapes, n_inputs=len(shapes))
 
 
 def assert_layer(layer: Any, **options: Any) -> None:

@@ -127,8 +127,13 @@ class LayerSpec:
     input_names: tuple[str, ...]
 
 
-def describe_layer(layer: Any) -> LayerSpec:
-    """Inspect a layer instance and check it follows the protocol."""
+def describe_layer(layer: Any, *, inputs: int | None = None) -> LayerSpec:
+    """Inspect a layer instance and check it follows the protocol.
+
+    ``inputs``: how many inputs ``forward`` takes, when the caller knows it
+    (shapes given to :func:`gradecheck.check_layer`); else it is read from
+    ``input_shapes`` or ``forward``'s signature.
+    """
     name = type(layer).__name__
     if not _is_layer(layer):
         raise LayerProtocolError(
@@ -149,7 +154,10 @@ def describe_layer(layer: Any) -> LayerSpec:
             raise LayerProtocolError(
                 f"{name}.input_shapes should list one shape per input with sides >= 1, got {raw_shapes!r}."
             )
-    n_inputs = len(shapes) if shapes is not None else _count_forward_inputs(layer, name)
+    if inputs is not None:
+        n_inputs = inputs
+    else:
+        n_inputs = len(shapes) if shapes is not None else _count_forward_inputs(layer, name)
     params = getattr(layer, "params", None)
     param_names: tuple[str, ...] = ()
     if params is not None:

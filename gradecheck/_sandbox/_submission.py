@@ -440,8 +440,13 @@ class SandboxedSubmission:
 
     def call(self, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
         """Call the submission's function ``name``; returns the JSON-decoded value."""
+        return self.call_structured(name, args, kinds)[0]
+
+    def call_structured(self, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> tuple[Any, bool]:
+        """Like :meth:`call`, and whether the function returned a list or tuple (``sequence``)."""
         message = {"op": "call", "name": name, "args": list(args), "kinds": list(kinds) if kinds else None}
-        return _field(self._checked(message, f"calling {name}()"), "value")
+        response = self._checked(message, f"calling {name}()")
+        return _field(response, "value"), response.get("sequence") is True
 
     def call_many(self, name: str, args_list: Sequence[Sequence[Any]], kinds: Sequence[str] | None = None) -> list[Any]:
         """Call ``name`` once per argument list, in one round trip."""
@@ -461,8 +466,15 @@ class SandboxedSubmission:
 
     def method(self, handle: int, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
         """Call method ``name`` of the object behind ``handle``."""
+        return self.method_structured(handle, name, args, kinds)[0]
+
+    def method_structured(
+        self, handle: int, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None
+    ) -> tuple[Any, bool]:
+        """Like :meth:`method`, and whether the method returned a list or tuple (``sequence``)."""
         message = {"op": "method", "handle": handle, "name": name, "args": list(args), "kinds": kinds}
-        return _field(self._checked(message, f"calling .{name}()"), "value")
+        response = self._checked(message, f"calling .{name}()")
+        return _field(response, "value"), response.get("sequence") is True
 
     def attr(self, handle: int, name: str) -> tuple[bool, Any]:
         """``(present, value)`` of attribute ``name`` of the object behind ``handle``."""

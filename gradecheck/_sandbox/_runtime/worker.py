@@ -14,7 +14,9 @@ there and cannot corrupt the protocol.
 
 Protocol: one JSON object per line, requests in, one response per request out.
 Values cross as JSON numbers, lists and objects; NaN and infinities use
-Python's JSON extensions.  Nothing is pickled in either direction.
+Python's JSON extensions.  Nothing is pickled in either direction.  A value
+returned by ``call`` or ``method`` comes with ``sequence``: whether it was a
+list or tuple (a tuple of arrays and a 2-d array are the same JSON).
 
 Requests (``op``): ``load`` (source, filename, forbidden, protected,
 response_bytes), ``call`` (name, args, kinds), ``call_many`` (name, args_list,
@@ -226,7 +228,7 @@ class _Worker:
     def call(self, request):
         function = self._callable(request["name"])
         value = function(*_convert_args(request.get("args", []), request.get("kinds")))
-        return {"value": _to_wire(value)}
+        return {"value": _to_wire(value), "sequence": isinstance(value, (list, tuple))}
 
     def call_many(self, request):
         function = self._callable(request["name"])
@@ -243,7 +245,7 @@ class _Worker:
     def method(self, request):
         target = self.objects[request["handle"]]
         value = getattr(target, request["name"])(*_convert_args(request.get("args", []), request.get("kinds")))
-        return {"value": _to_wire(value)}
+        return {"value": _to_wire(value), "sequence": isinstance(value, (list, tuple))}
 
     def attr(self, request):
         target = self.objects[request["handle"]]
