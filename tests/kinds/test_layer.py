@@ -9,6 +9,7 @@ the answers that must not earn it), hostile layer objects, and the reference sta
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from gradecheck._exercises import ExerciseSpecError, load_exercise
 from gradecheck._grading import GradingError, grade_source
 from gradecheck._kinds import get_kind, kind_of
+from gradecheck._kinds._reference import ReferenceSolutionError
 from gradecheck._kinds._slopes import jacobian
 from gradecheck._sandbox import Limits
 
@@ -149,7 +151,7 @@ def test_without_its_reference_the_exercise_loads_but_is_not_graded(tmp_path: Pa
     shutil.rmtree(reference)
     exercise = load_exercise(exercise_dir)  # a learner's copy: the template still renders
     assert exercise.id == "layer-norm"
-    with pytest.raises(GradingError, match=r"reference/layer-norm/solution\.py"):
+    with pytest.raises(ReferenceSolutionError, match=r"reference/layer-norm/solution\.py"):
         grade(SUBMISSIONS / "correct.py", exercise)
 
 
@@ -182,15 +184,25 @@ def test_the_reference_gradients_agree_with_finite_differences_on_the_given_valu
 
 
 def _block(statement: str, start: str) -> dict[str, np.ndarray]:
-    """``name = [numbers]`` lines of the indented block after the line containing ``start``."""
+    """``name = [numbers]`` lines (an array may go on over several lines) of the indented block after ``start``."""
     lines = statement[statement.index(start) :].splitlines()[1:]
     values: dict[str, np.ndarray] = {}
+    pending: tuple[str, str] | None = None
     for line in lines:
-        match = re.match(r"^    ([\w'\[\]/ ]+?)\s*=\s*(.+)$", line)
-        if match:
-            values[match.group(1).strip()] = np.array(eval(match.group(2), {}), dtype=np.float64)  # noqa: S307 - our own file
-        elif values and line.strip() and not line.startswith("    "):
-            break
+        if pending is not None:
+            name, text = pending[0], pending[1] + " " + line.strip()
+        else:
+            match = re.match(r"^    ([\w'\[\]/ ]+?)\s*=\s*(.+)$", line)
+            if not match:
+                if values and line.strip() and not line.startswith("    "):
+                    break
+                continue
+            name, text = match.group(1).strip(), match.group(2)
+        if text.count("[") > text.count("]"):
+            pending = (name, text)
+            continue
+        pending = None
+        values[name] = np.array(ast.literal_eval(text.split("  ")[0] if "]" not in text else text[: text.rindex("]") + 1]), dtype=np.float64)
     return values
 
 
@@ -281,8 +293,9 @@ def test_the_hidden_item_reports_the_shrunk_instance_without_expected_values() -
 
 def test_a_consistent_backward_of_a_wrong_forward_keeps_its_credit() -> None:
     result = grade(SUBMISSIONS / "unbiased-variance.py")
-    assert carried(result) == {f"dL/dx[{i},{j}]" for i in range(2) for j in range(4)}
-    assert result["score"] == 15 - 4 - 4  # y and the hidden item lost; dL/dx carried; gamma, beta right
+    # dL/dx and dL/dgamma (which uses the submission's own x_hat) carried; dL/dbeta right; y and hidden lost.
+    assert carried(result) == {f"dL/dx[{i},{j}]" for i in range(2) for j in range(4)} | {f"dL/dgamma[{j}]" for j in range(4)}
+    assert result["score"] == 15 - 4 - 4
 
 
 ZEROS = '''
