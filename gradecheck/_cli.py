@@ -463,18 +463,23 @@ def audit_key_command(exercise_id: str, key: str) -> None:
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the zip (default: EXERCISE-autograder.zip).")
+              help="Where to write the zip (default: <exercise id>-autograder.zip).")
 def gradescope(exercise_id: str, output: str | None) -> None:
-    """Write a Gradescope autograder zip for EXERCISE.
+    """Write a Gradescope autograder zip for EXERCISE (a shipped id or an exercise folder).
 
     Upload the zip as a Gradescope programming assignment's autograder.
-    setup.sh installs gradecheck's dependencies; run_autograder grades the
-    student's notebook (or .py file) from /autograder/submission into
-    /autograder/results/results.json, in the sandboxed worker.
+    setup.sh makes a virtual environment and installs gradecheck's
+    requirements (the version ranges of its metadata, so any Ubuntu image's
+    Python works); run_autograder grades the student's notebook (or .py
+    file) from /autograder/submission into /autograder/results/results.json,
+    in the sandbox, and always writes that file. The zip carries the exercise
+    folder (with its kind.py), and the reference solution only for kinds that
+    grade against it; never the known-wrong variants.
 
     \b
-    Example:
+    Examples:
       gradecheck gradescope twelve-weights -o twelve-weights-autograder.zip
+      gradecheck gradescope course/exercises/my-layer
     """
     from pathlib import Path
 
@@ -483,9 +488,11 @@ def gradescope(exercise_id: str, output: str | None) -> None:
     exercise = _load_exercise(exercise_id)
     path = Path(output or f"{exercise.id}-autograder.zip")
     try:
-        build_bundle(exercise.id, path)
+        build_bundle(exercise_id, path)
     except OSError as error:
-        raise _CannotRun(f"could not write {path}: {error.strerror}") from None
+        raise _CannotRun(f"could not write {path}: {error.strerror or error}") from None
+    except RuntimeError as error:
+        raise _CannotRun(str(error)) from None
     click.echo(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment.")
 
 
