@@ -118,7 +118,7 @@ def build_bundle(exercise_ref: str, output: Path) -> Path:
     for path in sorted(exercise.directory.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             members.append((path, Path("exercises", exercise.id) / path.relative_to(exercise.directory)))
-    if getattr(kind_of(exercise), "needs_reference_solution", False):
+    if kind_of(exercise).needs_reference_solution:
         solution = (reference_dir(exercise.directory) or Path("/nonexistent")) / "solution.py"
         if not solution.is_file():
             raise FileNotFoundError(f"exercise {exercise.id!r} is graded against its reference solution, and {solution} is missing")

@@ -124,6 +124,9 @@ class ExerciseKind:
     mistakes: tuple[str, ...] = ()
     #: Mistakes specific to this kind's exercises (``_mistakes.Mistake`` objects).
     extra_mistakes: tuple[Any, ...] = ()
+    #: Whether expected values come from the exercise's reference solution (``reference/<id>/solution.py``),
+    #: which must then travel with the exercise (a Gradescope bundle), instead of from a JAX reference.
+    needs_reference_solution: bool = False
 
     # -- hooks ----------------------------------------------------------------------
 
