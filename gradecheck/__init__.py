@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         exercise_ids,
         load_exercise,
     )
+    from gradecheck._prairielearn import prairielearn_result
     from gradecheck._grading import (
         GradingError,
         grade_file,
@@ -140,6 +141,7 @@ __all__ = [
     "exercise_ids",
     "grade_batch",
     "grade_file",
+    "prairielearn_result",
     "grade_source",
     "load_exercise",
     "load_key",
@@ -228,6 +230,7 @@ _LAZY = {
     "float64": "gradecheck._precision",
     "grade_batch": "gradecheck._batch",
     "grade_file": "gradecheck._grading",
+    "prairielearn_result": "gradecheck._prairielearn",
     "grade_source": "gradecheck._grading",
     "GradecheckError": "gradecheck._errors",
     "GradientComparison": "gradecheck._compare",

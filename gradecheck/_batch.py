@@ -112,10 +112,10 @@ def grade_to_file(job: GradingJob) -> Outcome:
     try:
         result = grade_bytes(exercise, job.name, job.data, limits=submission_limits(job.timeout, job.isolation))
     except GradingError as error:
-        result = error_result(exercise, f"The grader could not grade this submission: {error}")
+        result = error_result(exercise, f"The grader could not grade this submission: {error}", error_kind="grader")
     except Exception as error:  # a grader bug: fail closed, and let the batch go on
         result = error_result(
-            exercise, f"The grader could not grade this submission: {type(error).__name__}: {error}"
+            exercise, f"The grader could not grade this submission: {type(error).__name__}: {error}", error_kind="grader"
         )
     _record_source(result, job.name, job.path, job.sha256)
     return _write_result(result, Path(job.target), job.key, job.html)
@@ -262,24 +262,24 @@ class _Batch:
             self.timeout, self.html, self.key, self.isolation,
         )
 
-    def error_result(self, item: _Input, message: str, sha256: str | None) -> dict[str, Any]:
+    def error_result(self, item: _Input, message: str, sha256: str | None, error_kind: str = "unreadable") -> dict[str, Any]:
         """A no-credit result for ``item`` saying ``message``."""
         from gradecheck._grading import error_result
 
-        result = error_result(self.exercise, message)
+        result = error_result(self.exercise, message, error_kind=error_kind)
         _record_source(result, display_name(item.path.name), item.shown, sha256)
         return result
 
-    def write_error(self, item: _Input, message: str, sha256: str | None) -> Outcome:
+    def write_error(self, item: _Input, message: str, sha256: str | None, error_kind: str = "unreadable") -> Outcome:
         """Write a no-credit result saying ``message`` for ``item``, here, in the batch process."""
-        return _write_result(self.error_result(item, message, sha256), item.target, self.key, self.html)
+        return _write_result(self.error_result(item, message, sha256, error_kind), item.target, self.key, self.html)
 
     def write_crashed(self, item: _Input, sha256: str | None, why: str) -> Outcome:
         message = (
             f"Grading this submission killed the grader's process ({why}); it gets no credit. "
             f"Submissions must not signal or kill other processes."
         )
-        return self.write_error(item, message, sha256)
+        return self.write_error(item, message, sha256, error_kind="grader")
 
     # -- rounds -----------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ class _Batch:
             f"The results file of this submission could not be read back ({problem}); "
             "run the batch again with --resume to grade it."
         )
-        result = self.error_result(item, message, None)
+        result = self.error_result(item, message, None, error_kind="grader")
         _write_result(result, item.target, self.key, self.html)
         return result
 

@@ -272,6 +272,11 @@ class _Size(click.ParamType):
                    "available ($GRADECHECK_ISOLATION overrides auto).")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to grade when no operating-system isolation is available (instead of a warning).")
+@click.option("--format", "result_format", type=click.Choice(["gradescope", "prairielearn"]), default="gradescope",
+              show_default=True,
+              help="The results JSON of one submission: Gradescope's (with gradecheck's detail), or PrairieLearn's "
+                   "external-grader results.json (score in [0, 1], gradable, tests). prairielearn: one submission, "
+                   "no --out.")
 def grade(
     exercise_id: str,
     submissions: tuple[str, ...],
@@ -284,6 +289,7 @@ def grade(
     progress: bool | None,
     isolation: str,
     require_isolation: bool,
+    result_format: str,
 ) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
@@ -319,12 +325,21 @@ def grade(
     level = _isolation_for_grading(isolation, require_isolation)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
+    if result_format == "prairielearn" and (out is not None or len(files) > 1):
+        raise _CannotRun(
+            "--format prairielearn writes one submission's results.json to standard output: give one submission and "
+            "no --out (a PrairieLearn grading job runs python -m gradecheck.prairielearn EXERCISE)."
+        )
     if (html or resume) and out is None:
         raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
             result = grade_file(exercise, files[0], limits=submission_limits(timeout, level), max_bytes=max_size,
                                 roots=submissions)
+            if result_format == "prairielearn":
+                from gradecheck._prairielearn import prairielearn_result
+
+                result = prairielearn_result(result)
             click.echo(json.dumps(result, indent=2))
             return
         show = sys.stderr.isatty() if progress is None else progress

@@ -35,6 +35,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from gradecheck._upload import find_submission, grade_upload
+
 __all__ = ["build_bundle", "find_submission", "gradescope_result", "requirements", "run"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -138,19 +140,6 @@ def build_bundle(exercise_ref: str, output: Path) -> Path:
     return output
 
 
-def find_submission(folder: Path, exercise_id: str) -> Path | None:
-    """The file to grade in Gradescope's submission folder: the exercise's notebook, any notebook, any .py."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".ipynb", ".py"))
-    for path in files:
-        if path.name == f"{exercise_id}.ipynb":
-            return path
-    for suffix in (".ipynb", ".py"):
-        for path in files:
-            if path.suffix == suffix:
-                return path
-    return None
-
-
 def gradescope_result(result: dict[str, Any]) -> dict[str, Any]:
     """A C2 result in Gradescope's results.json layout: gradecheck's own section under ``extra_data``."""
     converted = {key: value for key, value in result.items() if key != "gradecheck"}
@@ -172,27 +161,12 @@ def run(exercise_ref: str, root: Path) -> dict[str, Any]:
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = gradescope_result(_grade(exercise_ref, root))
+        result = gradescope_result(grade_upload(exercise_ref, root / "submission"))
     except Exception as error:  # the autograder itself failed: say so in the one place Gradescope shows
         print(traceback.format_exc(), file=sys.stderr)
         result = _failed(f"The autograder failed ({type(error).__name__}: {error}). This is not your fault: please tell your instructor.")
     results.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result
-
-
-def _grade(exercise_ref: str, root: Path) -> dict[str, Any]:
-    from gradecheck._exercises import load_exercise
-    from gradecheck._grading import GradingError, error_result, grade_file
-
-    exercise = load_exercise(exercise_ref)
-    submission = find_submission(root / "submission", exercise.id)
-    if submission is None:
-        return error_result(exercise, f"No .ipynb or .py file was found in the submission; upload your {exercise.id} notebook.")
-    try:
-        # A link in the student's upload is followed only within the upload (never to /autograder/source).
-        return grade_file(exercise, submission, roots=[root / "submission"])
-    except GradingError as error:
-        return error_result(exercise, f"The autograder failed: {error}. Please tell your instructor.")
 
 
 def main(argv: list[str] | None = None) -> int:

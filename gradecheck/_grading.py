@@ -564,17 +564,21 @@ def grade_source(
         raise GradingError(f"exercise {exercise.id!r}: {error}") from None
     items = [item for item in exercise.items if item.self_check or not self_check]
     error: str | None = None
+    error_kind: str | None = None
     mistakes: list[str] = []
     try:
         with SandboxedSubmission(source, filename, exercise.forbidden_imports, limits) as submission:
             banned = forbidden_imports_in(source, exercise.forbidden_imports) or submission.forbidden_attempts
             if banned:
+                error_kind = "forbidden-import"
                 error = (
                     f"{filename} imports {', '.join(banned)}, which this exercise forbids: the point is to write the "
                     f"backward pass by hand with numpy. No credit is given for code that uses them."
                 )
                 tests = _zero_tests(items, error, kind, exercise)
             elif submission.load_error is not None:
+                compiles = not str(submission.load_error).startswith(("SyntaxError", "IndentationError", "TabError"))
+                error_kind = "load" if compiles else "syntax"
                 error = f"Could not load {filename}: {submission.load_error}"
                 if submission.load_error.details:
                     error += "\n" + submission.load_error.details.rstrip()
@@ -589,6 +593,7 @@ def grade_source(
                         grader.grade_hidden(item)
                 tests = grader.tests
                 if submission.forbidden_attempts:  # tried while running, after loading
+                    error_kind = "forbidden-import"
                     error = (
                         f"{filename} tried to import {', '.join(submission.forbidden_attempts)}, which this exercise "
                         f"forbids: the point is to write the backward pass by hand with numpy. No credit is given."
@@ -643,14 +648,25 @@ def grade_source(
             "mistakes": mistakes,
             "diagnosis": diagnosis,
             "error": error,
+            "error_kind": error_kind,
             "notes": list(notes),
             "sandbox": sandbox,
         },
     }
 
 
-def error_result(exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0) -> dict[str, Any]:
-    """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...)."""
+#: What kept a submission from being graded (``gradecheck.error_kind`` of a result; absent when nothing did):
+#: ``unreadable`` (not a .py or notebook that can be read), ``missing`` (no file), ``syntax`` (Python
+#: that does not compile), ``load`` (the code failed while loading), ``forbidden-import``, ``grader``
+#: (the grader or its sandbox failed: not the submission's fault).
+ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader")
+
+
+def error_result(
+    exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0, error_kind: str = "unreadable"
+) -> dict[str, Any]:
+    """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...);
+    ``error_kind`` is one of :data:`ERROR_KINDS`."""
     items = [item for item in exercise.items if item.self_check or not self_check]
     kind = kind_of(exercise)
     tests = _zero_tests(items, message, kind, exercise)
@@ -668,6 +684,7 @@ def error_result(exercise: Exercise, message: str, *, self_check: bool = False, 
             "mistakes": [],
             "diagnosis": [],
             "error": message,
+            "error_kind": error_kind,
             "notes": [],
         },
     }
