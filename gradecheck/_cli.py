@@ -8,9 +8,11 @@ errors without hand-written argument handling.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -213,6 +215,26 @@ def _submission_files(paths: tuple[str, ...]) -> list[Any]:
     return files
 
 
+@contextlib.contextmanager
+def _dask_client(address: str | None) -> Iterator[Any]:
+    """A ``distributed.Client`` connected to ``address`` (closed afterwards); ``None`` without an address."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _CannotRun("--scheduler needs Dask's distributed: pip install 'gradecheck[dask]'.") from None
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise _CannotRun(f"could not reach the Dask scheduler at {address}: {error}") from None
+    with client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        click.echo(f"grading on the Dask cluster at {address} ({workers} workers)", err=True)
+        yield client
+
+
 def _isolation_for_grading(requested: str, required: bool) -> str:
     """Resolve the isolation once, say which on standard error, and warn loudly (or refuse) without any."""
     from gradecheck._sandbox import ensure_available, require_os_isolation, resolve_isolation
@@ -272,6 +294,10 @@ class _Size(click.ParamType):
                    "available ($GRADECHECK_ISOLATION overrides auto).")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to grade when no operating-system isolation is available (instead of a warning).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786; needs "
+                   "gradecheck[dask]): submissions travel as bytes, each worker grades in its own sandbox, results "
+                   "are written here. Needs --out; --jobs then only sets how many are in flight.")
 @click.option("--format", "result_format", type=click.Choice(["gradescope", "prairielearn"]), default="gradescope",
               show_default=True,
               help="The results JSON of one submission: Gradescope's (with gradecheck's detail), or PrairieLearn's "
@@ -289,6 +315,7 @@ def grade(
     progress: bool | None,
     isolation: str,
     require_isolation: bool,
+    scheduler: str | None,
     result_format: str,
 ) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
@@ -322,7 +349,10 @@ def grade(
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
-    level = _isolation_for_grading(isolation, require_isolation)
+    if scheduler is not None and out is None:
+        raise _CannotRun("--scheduler grades a batch into a results folder: pass --out DIR too.")
+    # On a cluster, each worker resolves the isolation on its own machine (results record which).
+    level = isolation if scheduler is not None else _isolation_for_grading(isolation, require_isolation)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
     if result_format == "prairielearn" and (out is not None or len(files) > 1):
@@ -351,10 +381,12 @@ def grade(
             def on_result(outcome: tuple[str, float, float, str | None]) -> None:
                 bar_update(1)
 
-            summary = grade_batch(
-                exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
-                on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
-            )
+            with _dask_client(scheduler) as client:
+                summary = grade_batch(
+                    exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
+                    on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
+                    require_isolation=require_isolation, client=client,
+                )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
     if len(summary.results) <= 50:

@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -190,7 +191,16 @@ def _hidden_search(exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check
         print_blob=False,
         suppress_health_check=list(HealthCheck),
     )
-    return runner(seed(_seed_for(exercise, item))(given(kind.instance_strategy(exercise.settings))(check)))
+    search = runner(seed(_seed_for(exercise, item))(given(kind.instance_strategy(exercise.settings))(check)))
+
+    def run() -> None:
+        # Hypothesis warns when the global random module moves while it draws; in a Dask worker (or any
+        # process where other threads use random) that is the other threads, not the kind's strategy.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+            search()
+
+    return run
 
 
 def _sample_key(exercise: Exercise, kind: ExerciseKind, item: ItemSpec) -> tuple[Any, ...]:
