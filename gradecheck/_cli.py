@@ -543,8 +543,20 @@ def gradescope(exercise_id: str, output: str | None) -> None:
     click.echo(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment.")
 
 
+def _keep_hypothesis_out_of_the_current_folder() -> None:
+    """Hypothesis keeps files (``.hypothesis/``) in the current folder; gradecheck's commands keep them in
+    its cache folder instead, for this process and the grading processes it starts, unless
+    ``$HYPOTHESIS_STORAGE_DIRECTORY`` says otherwise."""
+    import os
+
+    from gradecheck._sandbox._tree import cache_dir
+
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status instead of exiting."""
+    _keep_hypothesis_out_of_the_current_folder()
     try:
         cli.main(args=argv, prog_name="gradecheck", standalone_mode=False)
     except click.exceptions.Exit as exit_:
