@@ -50,7 +50,7 @@ def test_an_exercise_folder_path_loads_too(tmp_path: Path) -> None:
         (lambda s: s.replace('instance = "hidden"', 'instance = "secret"'), ["'items[4].instance'", "'secret'"]),
         (lambda s: s.replace('name = "dL/db"', 'name = "dL/dW"'), ["unique", "dL/dW"]),
         (lambda s: s.replace('statement = "statement.md"', 'statement = "nowhere.md"'), ["'statement'", "nowhere.md"]),
-        (lambda s: s.replace('kind = "twelve_weights"', 'kind = "thirteen_weights"'), ["thirteen_weights"]),
+        (lambda s: s.replace('kind = "network"', 'kind = "thirteen_weights"'), ["thirteen_weights"]),
         (lambda s: s.replace('id = "twelve-weights"', 'id = "eleven"'), ["'id'", "folder name"]),
         (lambda s: s.replace("biases = [0.68, 0.83, 0.01]", "biases = [0.68]"), ["[given]"]),
         (lambda s: s + "\n[[items]\n", ["not valid TOML"]),

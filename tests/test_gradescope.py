@@ -154,7 +154,7 @@ def test_a_results_file_is_written_even_when_python_cannot_run(autograder: Path)
 
 def test_an_exercise_that_cannot_load_still_gets_a_results_file(autograder: Path) -> None:
     spec = autograder / "source" / "exercises" / "twelve-weights" / "exercise.toml"
-    spec.write_text(spec.read_text().replace('kind = "twelve_weights"', 'kind = "no_such_kind"'))
+    spec.write_text(spec.read_text().replace('kind = "network"', 'kind = "no_such_kind"'))
     _upload(autograder, "answer.py", SOLUTION)
     result = run_autograder(autograder)
     assert result["score"] == 0 and "autograder failed" in result["output"] and "no_such_kind" in result["output"]
