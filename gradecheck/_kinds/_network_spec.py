@@ -47,20 +47,40 @@ __all__ = [
     "parse_network",
 ]
 
-#: Keys of the ``[network]`` table.
-NETWORK_KEYS = frozenset(
-    {
-        "sizes", "activations", "negative_slope", "loss", "batch", "reduction", "biases", "layout",
-        "parameters", "order", "learning_rate", "mistakes", "arguments", "outputs", "returns",
-    }
-)
-#: Keys of ``[settings]`` (how hidden instances are drawn).
-SETTINGS_KEYS = frozenset(
-    {
-        "max_parameter", "max_input", "max_upstream", "learning_rates", "batch_sizes", "sizes",
-        "kink_margin", "max_preactivation",
-    }
-)
+#: Keys of the ``[network]`` table -> what each holds (a kind's ``section_keys`` entry; docs/exercise-format.md).
+NETWORK_KEYS: Mapping[str, str] = {
+    "sizes": "[n_0, n_1, ..., n_L]: inputs, then the units of each layer (required)",
+    "activations": "one activation per layer, or one name for all: identity, sigmoid, tanh, relu, leaky_relu, "
+                   "softmax (output layer only) (required)",
+    "negative_slope": "leaky_relu's slope for z <= 0 (default 0.01; only with leaky_relu)",
+    "loss": "half_sse, mse, binary_cross_entropy, softmax_cross_entropy, or 'upstream': no loss, dL/da_L is an "
+            "argument (required)",
+    "batch": "the given batch size B; absent: one example (no example axis)",
+    "reduction": "'sum' or 'mean' of a batch's per-example losses (default 'sum'; only with batch)",
+    "biases": "whether the layers have biases (default true)",
+    "layout": "'out_in' (default): W_l has shape (n_l, n_{l-1}); 'in_out': (n_{l-1}, n_l)",
+    "parameters": "'list' (default): whole weights/biases are lists of arrays; 'flat': one vector each",
+    "order": "with parameters = 'flat': each layer's matrix flattened 'row_major' (default) or 'column_major'",
+    "learning_rate": "the SGD step of weights_new / biases_new, when no argument is the learning rate",
+    "mistakes": "the mistake ids to diagnose, in this order (default: every one the outputs can show)",
+    "arguments": "table: parameter name -> quantity (x, target, upstream, learning_rate, weights, biases, "
+                 "weights[l], biases[l]), or { quantity = ..., shape = [...] }",
+    "outputs": "table: output key -> quantity (z[l], a[l], delta[l], d_a[l], d_weights[l], d_biases[l], "
+               "d_weights, d_biases, d_inputs, loss, weights_new, biases_new, ...), or { quantity, shape }",
+    "returns": "table: function name -> the output keys it returns, in order (a nested list: a returned list)",
+}
+#: Keys of ``[settings]`` (how hidden instances are drawn) -> what each holds.
+SETTINGS_KEYS: Mapping[str, str] = {
+    "max_parameter": "bound on every weight and bias of a hidden instance (default 1.0)",
+    "max_input": "bound on every input, and on real-valued targets (default 2.0)",
+    "max_upstream": "bound on every upstream gradient entry (default 2.0; loss = 'upstream')",
+    "learning_rates": "[low, high]: range of hidden learning rates, in hundredths (default [0.01, 1.0])",
+    "batch_sizes": "[low, high]: range of hidden batch sizes (default: network.batch; only with batch)",
+    "sizes": "per entry of network.sizes, a width or a range [low, high] for hidden instances (default: network.sizes)",
+    "kink_margin": "relu/leaky_relu units keep |z| >= this on given and hidden instances; 0 allows exact kinks "
+                   "(default 0.001)",
+    "max_preactivation": "hidden instances keep every |z| <= this (default 6.0; false: no bound)",
+}
 #: ``loss = "upstream"``: no loss; the gradient dL/da_L is an argument (quantity ``upstream``).
 UPSTREAM = "upstream"
 
@@ -344,7 +364,7 @@ def _positive(settings: Mapping[str, Any], key: str, default: float, *, allow_ze
 
 
 def _parse_sampling(settings: Mapping[str, Any], sizes: tuple[int, ...], batch: int | None, activations: Sequence[str]) -> Sampling:
-    unknown = sorted(set(settings) - SETTINGS_KEYS)
+    unknown = sorted(set(settings) - set(SETTINGS_KEYS))
     if unknown:
         raise SpecError(
             f"[settings] has unknown key(s) {', '.join(map(repr, unknown))} for kind 'network'; "
@@ -404,7 +424,7 @@ def parse_network(table: Any, entry_points: Sequence[str], settings: Mapping[str
             "and [network.returns]; see docs/exercise-format.md, 'The network kind'."
         )
     table = _table(table, "network")
-    unknown = sorted(set(table) - NETWORK_KEYS)
+    unknown = sorted(set(table) - set(NETWORK_KEYS))
     if unknown:
         raise SpecError(
             f"[network] has unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(sorted(NETWORK_KEYS))}."

@@ -113,9 +113,15 @@ def applicable_mistakes(spec: NetworkSpec) -> tuple[str, ...]:
     return tuple(m for m in ORDER if backward and shaped[m])
 
 
-def _generated_mistakes(spec: NetworkSpec) -> tuple[Mistake, ...]:
-    """Catalogue entries whose words depend on the network (its activations, its numbering)."""
+def _generated_mistakes(spec: NetworkSpec, given_upstream_ones: bool) -> tuple[Mistake, ...]:
+    """Catalogue entries whose words depend on the network (its activations, its numbering, its given values)."""
     entries = [RELU_MASK_FROM_GRADIENT, EXTRA_SIGMOID_DERIVATIVE]
+    if spec.upstream and not given_upstream_ones:  # the catalogue's words assume a worked example with ones
+        base = MISTAKES["upstream-ignored"]
+        entries.append(dataclasses.replace(base, explanation=(
+            "The backward pass assumes dL/da = 1 instead of using the upstream gradient it is given; that is right "
+            "only when upstream is all ones."
+        )))
     smooth = [a for a in dict.fromkeys(spec.activations) if a in ("sigmoid", "tanh")]
     if smooth and "sigmoid" not in smooth:  # tanh only: say so (the catalogue speaks of the sigmoid)
         entries.append(Mistake(
@@ -172,16 +178,17 @@ class _Drawn:
 class NetworkKind(ExerciseKind):
     """The ``network`` kind; configured by :meth:`bind` (``kind_of(exercise)``)."""
 
-    #: Tables of the spec this kind reads, and the keys each may hold (for strict spec validation).
-    section_keys: Mapping[str, frozenset[str]] = {"network": specs.NETWORK_KEYS}
-    #: Keys ``[settings]`` may hold.
-    settings_keys: frozenset[str] = specs.SETTINGS_KEYS
-    #: Keys ``[given]`` must hold: the submission's parameter names (``None`` until bound).
-    given_keys: frozenset[str] | None = None
+    # What the spec may say, for strict validation: key -> description (the same on every network exercise,
+    # except [given], whose keys are the submission's parameter names: known once bound).
+    #: The kind's own tables and their keys.
+    section_keys: Mapping[str, Mapping[str, str]] = {"network": specs.NETWORK_KEYS}
+    #: Keys of ``[settings]``.
+    settings_keys: Mapping[str, str] = specs.SETTINGS_KEYS
+    #: Keys of ``[given]``: one per parameter of the submission's functions (``None`` until bound).
+    given_keys: Mapping[str, str] | None = None
 
-    def __init__(self, spec: NetworkSpec | None = None, exercise_id: str = "") -> None:
+    def __init__(self, spec: NetworkSpec | None = None, *, given_upstream_ones: bool = True) -> None:
         self.spec = spec
-        self.exercise_id = exercise_id
         if spec is None:
             return
         self.functions = {f.name: f for f in spec.functions}
@@ -189,7 +196,10 @@ class NetworkKind(ExerciseKind):
             EntryPoint(f.name, f.parameters, tuple(self._wire_kind(spec, spec.arguments[p]) for p in f.parameters), f.keys)
             for f in spec.functions
         )
-        self.given_keys = frozenset(spec.arguments)
+        self.given_keys = {
+            name: f"{q.text}{'' if q.shape is None else f' (shape {list(q.shape)})'}, as the submission receives it"
+            for name, q in spec.arguments.items()
+        }
         outputs = [key for key, q in spec.outputs.items() if q.name == "a" and q.layer == spec.depth]
         self.carry_from = tuple(outputs[:1])
         applicable = applicable_mistakes(spec)
@@ -204,7 +214,7 @@ class NetworkKind(ExerciseKind):
             self.mistakes = spec.mistakes
         else:
             self.mistakes = applicable
-        self.extra_mistakes = _generated_mistakes(spec)
+        self.extra_mistakes = _generated_mistakes(spec, given_upstream_ones)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -216,7 +226,12 @@ class NetworkKind(ExerciseKind):
                 f"kind 'network' reads the table [network]; unknown table(s) {', '.join(f'[{t}]' for t in others)}."
             )
         spec = specs.parse_network(exercise.sections.get("network"), exercise.entry_points, exercise.settings)
-        return NetworkKind(spec, exercise.id)
+        upstream = [name for name, q in spec.arguments.items() if q.name == "upstream"]
+        try:
+            ones = not upstream or bool(np.all(np.asarray(exercise.given.get(upstream[0], 1.0), dtype=np.float64) == 1.0))
+        except (TypeError, ValueError):
+            ones = True  # a malformed value: given_instance says what is wrong with it
+        return NetworkKind(spec, given_upstream_ones=ones)
 
     def _bound(self) -> NetworkSpec:
         if self.spec is None:
