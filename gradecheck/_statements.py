@@ -167,8 +167,8 @@ def _lookup(placeholder: Placeholder, namespace: Any) -> Any:
         where = walked[0] + _describe(walked[1:])
         if isinstance(value, Mapping):
             if isinstance(part, int) or part not in value:
-                keys = [str(k) for k in value]
-                close = difflib.get_close_matches(str(part), keys, n=1)
+                keys = [str(k) if _IDENTIFIER.fullmatch(str(k)) else f'["{k}"]' for k in value]
+                close = difflib.get_close_matches(str(part), [str(k) for k in value], n=1)
                 raise PlaceholderError(
                     f"{placeholder.shown}: {where} has no key {part!r}"
                     + (f" (did you mean {close[0]!r}?)" if close else "")
