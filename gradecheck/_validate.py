@@ -209,7 +209,7 @@ def validate_exercise(target: str | Path, *, limits: Any = None) -> ValidationRe
     try:
         exercise = load_exercise_file(spec_file)
     except ExerciseSpecError as error:
-        checks.append(Check("FAIL", "spec", str(error), "fix the key or value named above; docs/exercise-format.md lists them."))
+        checks.append(Check("FAIL", "spec", str(error), "edit the spec as the message says (docs/exercise-format.md lists every key)."))
         checks.append(Check("skip", "others", "statement, template, reference and mistakes: the spec does not load"))
         return ValidationReport(shown, tuple(checks))
     given_points = sum(item.points for item in exercise.items if item.instance == "given")

@@ -179,3 +179,62 @@ def test_local_and_installed_kinds_load_in_the_grading_pool(tmp_path: Path) -> N
         results = _grade_in_pool(exercise, out, env)
         assert results["solution"]["score"] == results["solution"]["max_score"] == 5.0, results["solution"]["output"]
         assert results["wrong"]["gradecheck"]["mistakes"] == ["sign-error"]
+
+
+SECTIONS = '''
+    section_keys = {
+        "network": {
+            "sizes": SpecKey("layer sizes, input first", "array", required=True, minimum=1),
+            "layers": SpecKey("one table per layer", "tables", keys={
+                "activation": SpecKey("the activation", "string", choices=("sigmoid", "tanh")),
+            }),
+        },
+        "notes": None,
+    }
+'''
+NETWORK = '''
+[network]
+sizes = [3, 1]
+
+[[network.layers]]
+activation = "tanh"
+
+[[network.layers]]
+activation = "sigmoid"
+'''
+
+
+def _with_sections(tmp_path: Path, spec_tail: str) -> Path:
+    text = (SQUARE / "kind.py").read_text().replace('    mistakes = ("sign-error",)\n', '    mistakes = ("sign-error",)\n' + SECTIONS)
+    return _square_copy(tmp_path, text, lambda s: s + spec_tail)
+
+
+def test_a_kind_s_own_tables_are_kept_for_it_when_they_fit_its_declaration(tmp_path: Path) -> None:
+    exercise = load_exercise(_with_sections(tmp_path, NETWORK + '\n[notes]\nanything = "goes"\n'))
+    assert exercise.sections["network"]["layers"][1] == {"activation": "sigmoid"}
+    assert exercise.sections["notes"] == {"anything": "goes"}
+
+
+@pytest.mark.parametrize(
+    ("tail", "marker", "words"),
+    [
+        (NETWORK.replace('activation = "sigmoid"', 'activation = "softplus"'), "softplus",
+         ["network.layers[1] activation should be one of 'sigmoid', 'tanh'; found 'softplus'"]),
+        (NETWORK.replace('activation = "sigmoid"', 'activaton = "sigmoid"'), "activaton",
+         ["unknown key 'activaton' in network.layers[1]", "Did you mean 'activation'"]),
+        (NETWORK.replace("sizes = [3, 1]", "sizes = [3, 0]"), "sizes", ["[network] sizes should be", ">= 1"]),
+        (NETWORK.replace("sizes = [3, 1]", "size = [3, 1]"), "size = ", ["unknown key 'size' in [network]", "Did you mean 'sizes'"]),
+        (NETWORK.replace("sizes = [3, 1]\n", ""), "[network]", ["[network] is missing 'sizes' (layer sizes, input first)"]),
+        (NETWORK + "\n[netwrk]\nx = 1\n", "[netwrk]", ["unknown key 'netwrk' in the top level", "Did you mean 'network'"]),
+    ],
+)
+def test_a_kind_s_own_tables_are_checked_against_its_declaration(tmp_path: Path, tail: str, marker: str, words: list[str]) -> None:
+    folder = _with_sections(tmp_path, tail)
+    text = (folder / "exercise.toml").read_text()
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if marker in row)
+    with pytest.raises(ExerciseSpecError) as info:
+        load_exercise(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / 'exercise.toml'}:{line}: "), message
+    for word in words:
+        assert word in message, message
