@@ -27,6 +27,7 @@ from hypothesis.extra import numpy as hnp
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, reproduces, sigmoid
+from gradecheck._kinds._base import SpecKey
 from gradecheck._mistakes import Mistake
 
 __all__ = [
@@ -210,6 +211,17 @@ class NumberedSigmoidNetwork(ExerciseKind):
             mistakes.insert(0, "hidden-uses-one-output")
         self.mistakes = tuple(mistakes)
         self.extra_mistakes = (NUMBERING_MIXED_UP,)
+        given_keys = {"w": SpecKey(f"the {self.weight_count} weights w1 .. w{self.weight_count}", "array", required=True)}
+        if biases:
+            given_keys["b"] = SpecKey(f"the {self.bias_count} biases b1 .. b{self.bias_count}", "array", required=True)
+        given_keys["x"] = SpecKey(f"the {widths[0]} inputs", "array", required=True)
+        given_keys["target"] = SpecKey(f"the {n_out} target(s)", "array", required=True)
+        given_keys["learning_rate"] = SpecKey("the SGD learning rate", "number", required=True, positive=True)
+        self.given_keys = given_keys
+        self.settings_keys = {
+            "max_weight": SpecKey("largest |value| of random weights and biases", "number", positive=True, default=1.0),
+            "max_input": SpecKey("largest |value| of random inputs", "number", positive=True, default=2.0),
+        }
 
     # -- shapes ----------------------------------------------------------------------
 

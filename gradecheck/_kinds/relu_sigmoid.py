@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import SpecKey
 from gradecheck._mistakes import Mistake
 from gradecheck._network import Network
 
@@ -107,6 +108,15 @@ class ReluSigmoid(ExerciseKind):
         "transposed-weight-gradient",
     )
     extra_mistakes = (RELU_MASK_FROM_GRADIENT, EXTRA_SIGMOID_DERIVATIVE)
+
+    given_keys = {
+        **{key: SpecKey(f"{key}, shape {SHAPES[key]}", "array", required=True) for key in PARAMETERS + ("x",)},
+        "t": SpecKey("the label, between 0 and 1", "number", required=True, minimum=0, maximum=1),
+    }
+    settings_keys = {
+        "max_parameter": SpecKey("largest |value| of random W1, b1, W2, b2", "number", positive=True, default=1.0),
+        "max_input": SpecKey("largest |value| of a random input x", "number", positive=True, default=2.0),
+    }
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         instance = _as_instance(given)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import SpecKey
 from gradecheck._kinds._small_network import unit_interval_arrays
 
 #: Smallest padded batch size and feature count; larger ones double until they fit.
@@ -65,6 +66,19 @@ class SingleNeuron(ExerciseKind):
         "bias-not-summed",
         "sign-error",
     )
+
+    given_keys = {
+        "X": SpecKey("the batch, one example per row, shape (m, n)", "array", required=True),
+        "t": SpecKey("the m targets", "array", required=True),
+        "w": SpecKey("the n weights", "array", required=True),
+        "b": SpecKey("the bias", "number", required=True),
+    }
+    settings_keys = {
+        "max_examples": SpecKey("the largest random batch size m", "integer", minimum=1, default=6),
+        "max_features": SpecKey("the largest random number of features n", "integer", minimum=1, default=3),
+        "max_parameter": SpecKey("largest |value| of random w and b", "number", positive=True, default=1.0),
+        "max_input": SpecKey("largest |value| of a random X", "number", positive=True, default=2.0),
+    }
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         X = np.asarray(given["X"], dtype=np.float64)

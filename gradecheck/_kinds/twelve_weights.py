@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, reproduces, sigmoid
+from gradecheck._kinds._base import SpecKey
 
 N_OUT, N_IN = 3, 4
 _ARRAYS = ("array",) * 4
@@ -49,6 +50,14 @@ class TwelveWeights(ExerciseKind):
         "transposed-weight-layout",
         "upstream-ignored",
     )
+
+    given_keys = {
+        "weights": SpecKey("the 12 weights; row i of weights.reshape(3, 4) is neuron i's", "array", required=True),
+        "inputs": SpecKey("the 4 inputs", "array", required=True),
+        "biases": SpecKey("the 3 biases", "array", required=True),
+        "upstream": SpecKey("dL/da, 3 numbers (default: ones)", "array"),
+    }
+    settings_keys = {"max_magnitude": SpecKey("largest |value| of the random weights, inputs, biases and upstream gradients", "number", positive=True, default=2.0)}
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         instance = {
