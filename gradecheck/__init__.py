@@ -5,7 +5,8 @@ The public API lives here; implementation modules are private.  Importing
 backprop, nbformat for notebooks, ...) is imported the first time the name is
 used.  Importing it registers gradecheck's Hypothesis profiles.
 
-Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`.
+Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`; what an exercise
+kind written outside gradecheck needs is in :mod:`gradecheck.kinds`.
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ _LAZY = {
 
 
 #: Public submodules, also reachable as attributes of ``gradecheck``.
-_SUBMODULES = ("strategies", "pytest_plugin")
+_SUBMODULES = ("strategies", "pytest_plugin", "kinds")
 
 
 def __getattr__(name: str) -> Any:

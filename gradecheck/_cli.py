@@ -479,6 +479,39 @@ def check(submission: str, exercise_id: str | None, color: bool | None, html: st
         sys.exit(EXIT_FAILED)
 
 
+@cli.command()
+@click.argument("exercise_dir", metavar="EXERCISE_DIR")
+def validate(exercise_dir: str) -> None:
+    """Check an exercise folder: its spec, statement, template, reference solution and known-wrong variants.
+
+    \b
+    Checks, each reported on its own line with what to fix:
+      spec       exercise.toml loads, strictly: no unknown key, [given] and
+                 [settings] fit the kind, entry points are what it calls;
+      statement  every {{ placeholder }} of statement.md resolves;
+      template   the student notebook renders;
+      reference  reference/<id>/solution.py gets full marks;
+      mistake    each reference/<id>/mistakes/<mistake-id>.py loses marks
+                 and is diagnosed as <mistake-id>.
+
+    EXERCISE_DIR is an exercise folder (or a shipped exercise id). Exit
+    status: 0 valid, 1 problems found, 2 the checks could not run.
+
+    \b
+    Example:
+      gradecheck validate exercises/twelve-weights
+    """
+    from gradecheck._validate import validate_exercise
+
+    try:
+        report = validate_exercise(exercise_dir)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+    click.echo(report.report())
+    if not report.ok:
+        sys.exit(EXIT_FAILED)
+
+
 @cli.command("audit-key")
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("key", type=click.Path(dir_okay=False))
