@@ -5,7 +5,8 @@ The public API lives here; implementation modules are private.  Importing
 backprop, nbformat for notebooks, ...) is imported the first time the name is
 used.  Importing it registers gradecheck's Hypothesis profiles.
 
-Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`.
+Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`; what an exercise
+kind written outside gradecheck needs is in :mod:`gradecheck.kinds`.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
         exercise_ids,
         load_exercise,
     )
+    from gradecheck._prairielearn import prairielearn_result
     from gradecheck._grading import (
         GradingError,
         grade_file,
@@ -140,6 +142,7 @@ __all__ = [
     "exercise_ids",
     "grade_batch",
     "grade_file",
+    "prairielearn_result",
     "grade_source",
     "load_exercise",
     "load_key",
@@ -228,6 +231,7 @@ _LAZY = {
     "float64": "gradecheck._precision",
     "grade_batch": "gradecheck._batch",
     "grade_file": "gradecheck._grading",
+    "prairielearn_result": "gradecheck._prairielearn",
     "grade_source": "gradecheck._grading",
     "GradecheckError": "gradecheck._errors",
     "GradientComparison": "gradecheck._compare",
@@ -268,7 +272,7 @@ _LAZY = {
 
 
 #: Public submodules, also reachable as attributes of ``gradecheck``.
-_SUBMODULES = ("strategies", "pytest_plugin")
+_SUBMODULES = ("strategies", "pytest_plugin", "kinds")
 
 
 def __getattr__(name: str) -> Any:

@@ -1,12 +1,13 @@
 """Grade many submissions: one results file each, a gradebook and a class summary.
 
 Grading one submission is a pure function of its bytes and the exercise
-(:func:`grade_to_file`, given a :class:`GradingJob`); :func:`grade_batch`
-reads each input once, safely (a regular file of at most ``max_bytes``, see
-:func:`gradecheck._submissions.read_submission_file`), and maps the grading
-over the inputs with any ``concurrent.futures.Executor`` (by default a pool of
-``jobs`` processes), so a course can swap in a distributed executor (Dask's or
-Ray's futures API) without touching the grading code.
+(:func:`grade_job`, given a :class:`GradingJob`, returns the result);
+:func:`grade_batch` reads each input once, safely (a regular file of at most
+``max_bytes``, see :func:`gradecheck._submissions.read_submission_file`), maps
+the grading over the inputs with any ``concurrent.futures.Executor`` (by
+default a pool of ``jobs`` processes; a Dask cluster with ``client=``), and
+writes every results file itself: the grading processes need no shared disk,
+see no results folder and never hold its key.
 
 Every input gets exactly one results file, written atomically and signed with
 the results folder's key (:mod:`gradecheck._result_files`): an input that is
@@ -52,7 +53,7 @@ __all__ = [
     "BatchSummary",
     "GradingJob",
     "grade_batch",
-    "grade_to_file",
+    "grade_job",
     "result_names",
     "write_atomically",
     "write_gradebook",
@@ -75,50 +76,52 @@ class GradingJob:
         path: the input's absolute path (printable), recorded in the result.
         data: the file's bytes, as read once by the batch; these are graded
             and their SHA-256 is recorded.
-        target: the results file to write.
         timeout: wall-clock seconds for this submission.
-        html: also write the HTML report (``target`` with ``.html``).
-        key: the results folder's key, to sign the result.
-        isolation: the sandbox's isolation level (resolved by the batch).
+        isolation: the sandbox's isolation level: resolved by the batch for
+            its own pool, ``"auto"`` (or what was asked) for a cluster's
+            workers, which resolve it on their machine.
+        require_isolation: give an error result instead of grading where
+            only ``"none"`` is available.
     """
 
     exercise_ref: str
     name: str
     path: str
     data: bytes = dataclasses.field(repr=False)
-    target: str
     timeout: float
-    html: bool
-    key: bytes = dataclasses.field(repr=False)
     isolation: str = "auto"
+    require_isolation: bool = False
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def grade_to_file(job: GradingJob) -> Outcome:
-    """Grade ``job``'s bytes and write its signed results JSON to ``job.target``.
+def grade_job(job: GradingJob) -> dict[str, Any]:
+    """Grade ``job``'s bytes; the C2 result, with the input's name, path and SHA-256 recorded.
 
-    Top-level and picklable, so any executor can run it.  Never raises for
-    anything about the submission: a grader failure is an error result with
-    no credit.  Returns ``(target, score, max_score, error)``: small, for
-    progress reporting; the full result lives only in the file.
+    Top-level and picklable, so any executor (a process pool, a Dask worker on
+    another machine) can run it: it reads and writes no file of the batch.
+    Never raises for anything about the submission: a grader failure is an
+    error result with no credit.
     """
     from gradecheck._exercises import load_exercise
     from gradecheck._grading import GradingError, error_result, grade_bytes
+    from gradecheck._sandbox import SandboxError, require_os_isolation, resolve_isolation
 
     exercise = load_exercise(job.exercise_ref)
     try:
+        if job.require_isolation:
+            require_os_isolation(resolve_isolation(job.isolation).level)
         result = grade_bytes(exercise, job.name, job.data, limits=submission_limits(job.timeout, job.isolation))
-    except GradingError as error:
-        result = error_result(exercise, f"The grader could not grade this submission: {error}")
+    except (GradingError, SandboxError) as error:
+        result = error_result(exercise, f"The grader could not grade this submission: {error}", error_kind="grader")
     except Exception as error:  # a grader bug: fail closed, and let the batch go on
         result = error_result(
-            exercise, f"The grader could not grade this submission: {type(error).__name__}: {error}"
+            exercise, f"The grader could not grade this submission: {type(error).__name__}: {error}", error_kind="grader"
         )
     _record_source(result, job.name, job.path, job.sha256)
-    return _write_result(result, Path(job.target), job.key, job.html)
+    return result
 
 
 def submission_limits(timeout: float, isolation: str = "auto") -> Limits:
@@ -234,9 +237,10 @@ class _Batch:
         roots: Sequence[str | os.PathLike[str]],
         on_result: Callable[[Outcome], None] | None,
         isolation: str,
+        require_isolation: bool = False,
     ) -> None:
         self.exercise, self.exercise_ref, self.key = exercise, exercise_ref, key
-        self.isolation = isolation
+        self.isolation, self.require_isolation = isolation, require_isolation
         self.timeout, self.html, self.max_bytes, self.roots = timeout, html, max_bytes, roots
         self.on_result = on_result
 
@@ -258,28 +262,28 @@ class _Batch:
             self.finished(self.write_error(item, str(error), None))
             return None
         return GradingJob(
-            self.exercise_ref, display_name(item.path.name), item.shown, data, str(item.target),
-            self.timeout, self.html, self.key, self.isolation,
+            self.exercise_ref, display_name(item.path.name), item.shown, data, self.timeout, self.isolation,
+            self.require_isolation,
         )
 
-    def error_result(self, item: _Input, message: str, sha256: str | None) -> dict[str, Any]:
+    def error_result(self, item: _Input, message: str, sha256: str | None, error_kind: str = "unreadable") -> dict[str, Any]:
         """A no-credit result for ``item`` saying ``message``."""
         from gradecheck._grading import error_result
 
-        result = error_result(self.exercise, message)
+        result = error_result(self.exercise, message, error_kind=error_kind)
         _record_source(result, display_name(item.path.name), item.shown, sha256)
         return result
 
-    def write_error(self, item: _Input, message: str, sha256: str | None) -> Outcome:
+    def write_error(self, item: _Input, message: str, sha256: str | None, error_kind: str = "unreadable") -> Outcome:
         """Write a no-credit result saying ``message`` for ``item``, here, in the batch process."""
-        return _write_result(self.error_result(item, message, sha256), item.target, self.key, self.html)
+        return _write_result(self.error_result(item, message, sha256, error_kind), item.target, self.key, self.html)
 
     def write_crashed(self, item: _Input, sha256: str | None, why: str) -> Outcome:
         message = (
             f"Grading this submission killed the grader's process ({why}); it gets no credit. "
             f"Submissions must not signal or kill other processes."
         )
-        return self.write_error(item, message, sha256)
+        return self.write_error(item, message, sha256, error_kind="grader")
 
     # -- rounds -----------------------------------------------------------------------
 
@@ -301,7 +305,7 @@ class _Batch:
                 for future in done:
                     item, sha256 = in_flight.pop(future)
                     try:
-                        self.finished(future.result())
+                        self.finished(_write_result(future.result(), item.target, self.key, self.html))
                     except Exception as error:  # the grading process died (killed by a submission?)
                         failed.append((item, sha256, f"{type(error).__name__}: {error}"))
                         broken = broken or isinstance(error, BrokenExecutor)
@@ -312,7 +316,7 @@ class _Batch:
             if job is None:
                 continue
             try:
-                in_flight[pool.submit(grade_to_file, job)] = (item, job.sha256)
+                in_flight[pool.submit(grade_job, job)] = (item, job.sha256)
             except Exception as error:  # a broken or closed executor
                 failed.append((item, job.sha256, f"{type(error).__name__}: {error}"))
                 broken = True
@@ -390,7 +394,7 @@ class _Batch:
             f"The results file of this submission could not be read back ({problem}); "
             "run the batch again with --resume to grade it."
         )
-        result = self.error_result(item, message, None)
+        result = self.error_result(item, message, None, error_kind="grader")
         _write_result(result, item.target, self.key, self.html)
         return result
 
@@ -417,6 +421,7 @@ def grade_batch(
     roots: Sequence[str | os.PathLike[str]] | None = None,
     isolation: str = "auto",
     require_isolation: bool = False,
+    client: Any = None,
 ) -> BatchSummary:
     """Grade ``files`` into ``out``; write ``gradebook.csv`` and ``summary.html`` there.
 
@@ -433,7 +438,7 @@ def grade_batch(
             exercise, path and bytes; regrade the others.
         html: also write an HTML report per submission.
         executor: run the grading here instead (must accept picklable calls
-            of :func:`grade_to_file`); it is not shut down.  At most
+            of :func:`grade_job`); it is not shut down.  At most
             ``max(2 * jobs, 32)`` submissions are given to it at a time.
         on_result: called in this process after each submission (progress).
         max_bytes: the largest submission file read; a larger one gets an
@@ -446,18 +451,31 @@ def grade_batch(
             submission of the batch runs under the same one.
         require_isolation: refuse (:class:`~gradecheck._sandbox.SandboxError`)
             to grade when only ``"none"`` is available.
+        client: a ``distributed.Client`` of a Dask cluster: grade on its
+            workers.  Submissions travel as bytes and results come back; each
+            worker grades in its own sandbox, resolving ``isolation`` on its
+            own machine (and with ``require_isolation``, a worker without OS
+            isolation gives an error result instead of grading); this process
+            writes every result, the gradebook and the summary.  A task whose
+            worker is lost is run again by Dask; one that keeps killing
+            workers gets an error result.  At most ``max(2 * jobs, 4 * workers)``
+            submissions are in flight.
 
     Raises:
         SandboxError: the requested isolation is not available here, or none
-            is and ``require_isolation`` is set.
+            is and ``require_isolation`` is set (not checked here with a
+            ``client``: its workers check).
     """
     from gradecheck._exercises import load_exercise
     from gradecheck._sandbox import ensure_available, require_os_isolation, resolve_isolation
 
-    level = resolve_isolation(isolation).level
-    ensure_available(level)
-    if require_isolation:
-        require_os_isolation(level)
+    if client is None:
+        level = resolve_isolation(isolation).level
+        ensure_available(level)
+        if require_isolation:
+            require_os_isolation(level)
+    else:
+        level = isolation  # the workers' machines decide
 
     exercise = load_exercise(exercise_ref)
     out.mkdir(parents=True, exist_ok=True)
@@ -467,11 +485,14 @@ def grade_batch(
     items = [_Input(Path(f), out / name) for f, name in zip(files, result_names(files))]
     batch = _Batch(
         exercise, str(exercise_ref), key, timeout=timeout, html=html, max_bytes=max_bytes,
-        roots=_roots(files, roots), on_result=on_result, isolation=level,
+        roots=_roots(files, roots), on_result=on_result, isolation=level, require_isolation=require_isolation,
     )
     states = [batch.resume_state(item) if resume else "todo" for item in items]
     todo = [item for item, state in zip(items, states) if state != "done"]
-    if executor is not None:
+    if client is not None:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        batch.grade_with(client.get_executor(pure=False), todo, window=max(2 * jobs, 4 * workers))
+    elif executor is not None:
         batch.grade_with(executor, todo, window=max(2 * jobs, 32))
     else:
         batch.grade_in_pools(todo, max(1, jobs))

@@ -8,9 +8,11 @@ errors without hand-written argument handling.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -213,6 +215,26 @@ def _submission_files(paths: tuple[str, ...]) -> list[Any]:
     return files
 
 
+@contextlib.contextmanager
+def _dask_client(address: str | None) -> Iterator[Any]:
+    """A ``distributed.Client`` connected to ``address`` (closed afterwards); ``None`` without an address."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _CannotRun("--scheduler needs Dask's distributed: pip install 'gradecheck[dask]'.") from None
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise _CannotRun(f"could not reach the Dask scheduler at {address}: {error}") from None
+    with client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        click.echo(f"grading on the Dask cluster at {address} ({workers} workers)", err=True)
+        yield client
+
+
 def _isolation_for_grading(requested: str, required: bool) -> str:
     """Resolve the isolation once, say which on standard error, and warn loudly (or refuse) without any."""
     from gradecheck._sandbox import ensure_available, require_os_isolation, resolve_isolation
@@ -272,6 +294,15 @@ class _Size(click.ParamType):
                    "available ($GRADECHECK_ISOLATION overrides auto).")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to grade when no operating-system isolation is available (instead of a warning).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786; needs "
+                   "gradecheck[dask]): submissions travel as bytes, each worker grades in its own sandbox, results "
+                   "are written here. Needs --out; --jobs then only sets how many are in flight.")
+@click.option("--format", "result_format", type=click.Choice(["gradescope", "prairielearn"]), default="gradescope",
+              show_default=True,
+              help="The results JSON of one submission: Gradescope's (with gradecheck's detail), or PrairieLearn's "
+                   "external-grader results.json (score in [0, 1], gradable, tests). prairielearn: one submission, "
+                   "no --out.")
 def grade(
     exercise_id: str,
     submissions: tuple[str, ...],
@@ -284,6 +315,8 @@ def grade(
     progress: bool | None,
     isolation: str,
     require_isolation: bool,
+    scheduler: str | None,
+    result_format: str,
 ) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
@@ -316,15 +349,27 @@ def grade(
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
-    level = _isolation_for_grading(isolation, require_isolation)
+    if scheduler is not None and out is None:
+        raise _CannotRun("--scheduler grades a batch into a results folder: pass --out DIR too.")
+    # On a cluster, each worker resolves the isolation on its own machine (results record which).
+    level = isolation if scheduler is not None else _isolation_for_grading(isolation, require_isolation)
     if out is None and len(files) > 1:
         raise _CannotRun(f"{len(files)} submissions given: pass --out DIR to get one results file per submission.")
+    if result_format == "prairielearn" and (out is not None or len(files) > 1):
+        raise _CannotRun(
+            "--format prairielearn writes one submission's results.json to standard output: give one submission and "
+            "no --out (a PrairieLearn grading job runs python -m gradecheck.prairielearn EXERCISE)."
+        )
     if (html or resume) and out is None:
         raise _CannotRun("--html and --resume work on a results folder: pass --out DIR too.")
     try:
         if out is None:
             result = grade_file(exercise, files[0], limits=submission_limits(timeout, level), max_bytes=max_size,
                                 roots=submissions)
+            if result_format == "prairielearn":
+                from gradecheck._prairielearn import prairielearn_result
+
+                result = prairielearn_result(result)
             click.echo(json.dumps(result, indent=2))
             return
         show = sys.stderr.isatty() if progress is None else progress
@@ -336,10 +381,12 @@ def grade(
             def on_result(outcome: tuple[str, float, float, str | None]) -> None:
                 bar_update(1)
 
-            summary = grade_batch(
-                exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
-                on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
-            )
+            with _dask_client(scheduler) as client:
+                summary = grade_batch(
+                    exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
+                    on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
+                    require_isolation=require_isolation, client=client,
+                )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
     if len(summary.results) <= 50:
@@ -432,6 +479,39 @@ def check(submission: str, exercise_id: str | None, color: bool | None, html: st
         sys.exit(EXIT_FAILED)
 
 
+@cli.command()
+@click.argument("exercise_dir", metavar="EXERCISE_DIR")
+def validate(exercise_dir: str) -> None:
+    """Check an exercise folder: its spec, statement, template, reference solution and known-wrong variants.
+
+    \b
+    Checks, each reported on its own line with what to fix:
+      spec       exercise.toml loads, strictly: no unknown key, [given] and
+                 [settings] fit the kind, entry points are what it calls;
+      statement  every {{ placeholder }} of statement.md resolves;
+      template   the student notebook renders;
+      reference  reference/<id>/solution.py gets full marks;
+      mistake    each reference/<id>/mistakes/<mistake-id>.py loses marks
+                 and is diagnosed as <mistake-id>.
+
+    EXERCISE_DIR is an exercise folder (or a shipped exercise id). Exit
+    status: 0 valid, 1 problems found, 2 the checks could not run.
+
+    \b
+    Example:
+      gradecheck validate exercises/twelve-weights
+    """
+    from gradecheck._validate import validate_exercise
+
+    try:
+        report = validate_exercise(exercise_dir)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+    click.echo(report.report())
+    if not report.ok:
+        sys.exit(EXIT_FAILED)
+
+
 @cli.command("audit-key")
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("key", type=click.Path(dir_okay=False))
@@ -463,18 +543,23 @@ def audit_key_command(exercise_id: str, key: str) -> None:
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the zip (default: EXERCISE-autograder.zip).")
+              help="Where to write the zip (default: <exercise id>-autograder.zip).")
 def gradescope(exercise_id: str, output: str | None) -> None:
-    """Write a Gradescope autograder zip for EXERCISE.
+    """Write a Gradescope autograder zip for EXERCISE (a shipped id or an exercise folder).
 
     Upload the zip as a Gradescope programming assignment's autograder.
-    setup.sh installs gradecheck's dependencies; run_autograder grades the
-    student's notebook (or .py file) from /autograder/submission into
-    /autograder/results/results.json, in the sandboxed worker.
+    setup.sh makes a virtual environment and installs gradecheck's
+    requirements (the version ranges of its metadata, so any Ubuntu image's
+    Python works); run_autograder grades the student's notebook (or .py
+    file) from /autograder/submission into /autograder/results/results.json,
+    in the sandbox, and always writes that file. The zip carries the exercise
+    folder (with its kind.py), and the reference solution only for kinds that
+    grade against it; never the known-wrong variants.
 
     \b
-    Example:
+    Examples:
       gradecheck gradescope twelve-weights -o twelve-weights-autograder.zip
+      gradecheck gradescope course/exercises/my-layer
     """
     from pathlib import Path
 
@@ -483,14 +568,28 @@ def gradescope(exercise_id: str, output: str | None) -> None:
     exercise = _load_exercise(exercise_id)
     path = Path(output or f"{exercise.id}-autograder.zip")
     try:
-        build_bundle(exercise.id, path)
+        build_bundle(exercise_id, path)
     except OSError as error:
-        raise _CannotRun(f"could not write {path}: {error.strerror}") from None
+        raise _CannotRun(f"could not write {path}: {error.strerror or error}") from None
+    except RuntimeError as error:
+        raise _CannotRun(str(error)) from None
     click.echo(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment.")
+
+
+def _keep_hypothesis_out_of_the_current_folder() -> None:
+    """Hypothesis keeps files (``.hypothesis/``) in the current folder; gradecheck's commands keep them in
+    its cache folder instead, for this process and the grading processes it starts, unless
+    ``$HYPOTHESIS_STORAGE_DIRECTORY`` says otherwise."""
+    import os
+
+    from gradecheck._sandbox._tree import cache_dir
+
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status instead of exiting."""
+    _keep_hypothesis_out_of_the_current_folder()
     try:
         cli.main(args=argv, prog_name="gradecheck", standalone_mode=False)
     except click.exceptions.Exit as exit_:

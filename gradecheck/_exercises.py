@@ -26,12 +26,17 @@ Spec keys (``docs/exercise-format.md`` is the full reference)::
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gradecheck import _points
 from gradecheck._errors import GradecheckError
+from gradecheck._toml_lines import key_lines, line_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,7 +134,8 @@ class Exercise:
     version: str
     title: str
     kind: str
-    statement: str
+    #: The statement as written, placeholders and all (:attr:`statement` is what learners read).
+    statement_source: str
     directory: Path
     entry_points: tuple[str, ...]
     forbidden_imports: tuple[str, ...]
@@ -141,22 +147,88 @@ class Exercise:
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: Other top-level tables of the spec (e.g. ``[network]``), for the kind to read: table name -> its contents.
     sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: The statement's file (for messages about its placeholders).
+    statement_file: Path | None = None
 
     @property
     def max_score(self) -> float:
-        return float(sum(item.points for item in self.items))
+        """The points of all items, summed exactly (:mod:`gradecheck._points`)."""
+        return _points.total(item.points for item in self.items)
+
+    @functools.cached_property
+    def statement(self) -> str:
+        """The statement as learners read it: :attr:`statement_source` with its placeholders filled.
+
+        Computed values (``{{ expected.a[0] }}``) come from the kind's
+        reference on the given values, computed the first time this is read.
+        Raises :class:`ExerciseSpecError` (naming the file, the line and the
+        placeholder) when one does not resolve.
+        """
+        from gradecheck._statements import PlaceholderError, placeholders, points_namespace, render
+
+        try:
+            if not placeholders(self.statement_source) and "\\{{" not in self.statement_source:
+                return self.statement_source
+
+            def expected() -> Mapping[str, Any]:
+                from gradecheck._kinds import kind_of
+
+                kind = kind_of(self)
+                return kind.expected(kind.given_instance(self.given))
+
+            return render(
+                self.statement_source,
+                given=self.given,
+                settings=self.settings,
+                points=points_namespace(self.items),
+                expected=expected,
+            )
+        except PlaceholderError as error:
+            raise ExerciseSpecError(f"{self.statement_file or self.directory / 'statement.md'}:{error.line}: {error}.") from None
+
+
+class _Spec:
+    """The spec file being loaded: its path and where each key is written, for messages ``FILE:LINE: ...``."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = key_lines(text)
+
+    def error(self, message: str, *where: str | int) -> ExerciseSpecError:
+        line = line_of(self.lines, where) if where else None
+        return ExerciseSpecError(f"{self.path}{'' if line is None else f':{line}'}: {message}")
+
+    def unknown(self, key: str, where: tuple[str | int, ...], known: Mapping[str, str], label: str) -> ExerciseSpecError:
+        """An unknown ``key`` in the table at ``where``: the error, with the closest known key."""
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        suggestion = f" Did you mean {close[0]!r} ({known[close[0]]})?" if close else ""
+        return self.error(
+            f"unknown key {key!r} in {label}: gradecheck does not read it, so it would be ignored.{suggestion} "
+            f"Known keys there: {', '.join(known)}. Remove or rename the key.",
+            *where,
+            key,
+        )
+
+
+def _label(where: tuple[str | int, ...], key: str) -> str:
+    """How messages name a key: ``items[1].points``, ``submission.starter``, ``title``."""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return f"{text}.{key}" if text else key
 
 
 class _Reader:
-    """Typed access to a TOML table with error messages that name file and key."""
+    """Typed access to a TOML table with error messages that name file, line and key."""
 
-    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str = "") -> None:
-        self.path, self.table, self.prefix = path, table, prefix
+    def __init__(self, spec: _Spec, table: Mapping[str, Any], where: tuple[str | int, ...] = ()) -> None:
+        self.spec, self.table, self.where = spec, table, where
+        self.path = spec.path
 
     def fail(self, key: str, expected: str, found: Any = dataclasses.MISSING) -> ExerciseSpecError:
-        where = f"{self.prefix}{key}"
         got = "it is missing" if found is dataclasses.MISSING else f"found {found!r}"
-        return ExerciseSpecError(f"{self.path}: key {where!r} should be {expected}; {got}.")
+        at = (*self.where, key) if key in self.table else self.where
+        return self.spec.error(f"key {_label(self.where, key)!r} should be {expected}; {got}.", *at)
 
     def get(self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = dataclasses.MISSING) -> Any:
         if key not in self.table:
@@ -178,44 +250,99 @@ class _Reader:
             raise self.fail(key, "a list of strings", value)
         return tuple(value)
 
+    def known(self, keys: Mapping[str, str], label: str) -> None:
+        """Refuse a key of this table that is not in ``keys`` (name -> description)."""
+        for key in self.table:
+            if key not in keys:
+                raise self.spec.unknown(key, self.where, keys, label)
 
-def _read_item(path: Path, table: Any, position: int, decimals: int | None) -> ItemSpec:
+
+#: The keys of the spec's top level, of ``[submission]`` and of an ``[[items]]`` table: name -> what it is.
+TOP_KEYS = {
+    "id": "the exercise id, equal to the folder name",
+    "version": "part of the seed of hidden checks",
+    "title": "a one-line title",
+    "kind": "the exercise kind",
+    "statement": "the statement's file name",
+    "decimals": "answers rounded to this many decimals are accepted on given values",
+    "hints": "general hints",
+    "submission": "the table [submission]",
+    "given": "the table [given] of the statement's values",
+    "settings": "the table [settings] for random instances",
+    "items": "the graded items, [[items]] tables",
+}
+SUBMISSION_KEYS = {
+    "entry_points": "the functions the submission defines, e.g. 'forward(x, w)'",
+    "starter": "the starter code's file name",
+    "forbidden_imports": "modules a submission may not import",
+}
+ITEM_KEYS = {
+    "name": "the test name",
+    "outputs": "output keys of the kind",
+    "points": "total points",
+    "instance": "'given' or 'hidden'",
+    "elements": "score each element separately",
+    "element_names": "one name per element",
+    "shape": "display shape for element names",
+    "rtol": "relative tolerance",
+    "atol": "absolute tolerance",
+    "decimals": "answers rounded to this many decimals are accepted",
+    "examples": "how many random instances a hidden item tries",
+    "visibility": "Gradescope visibility",
+    "self_check": "whether 'gradecheck check' runs it",
+    "carry_forward": "let credit carry forward from a wrong forward pass",
+    "hint": "shown when the item fails",
+}
+assert set(ITEM_KEYS) == {f.name for f in dataclasses.fields(ItemSpec)}
+
+
+def _read_item(spec: _Spec, table: Any, position: int, decimals: int | None) -> ItemSpec:
     if not isinstance(table, Mapping):
-        raise ExerciseSpecError(f"{path}: items[{position}] should be a table ([[items]]); found {table!r}.")
-    r = _Reader(path, table, f"items[{position}].")
-    known = {f.name for f in dataclasses.fields(ItemSpec)}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ExerciseSpecError(
-            f"{path}: items[{position}] has unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}."
-        )
+        raise spec.error(f"items[{position}] should be a table ([[items]]); found {table!r}.", "items", position)
+    r = _Reader(spec, table, ("items", position))
+    r.known(ITEM_KEYS, f"items[{position}] ([[items]] number {position + 1})")
     instance = r.get("instance", str, "'given' or 'hidden'", "given")
     if instance not in INSTANCES:
         raise r.fail("instance", "'given' or 'hidden'", instance)
     visibility = r.get("visibility", str, f"one of {', '.join(VISIBILITIES)}", "visible")
     if visibility not in VISIBILITIES:
         raise r.fail("visibility", f"one of {', '.join(VISIBILITIES)}", visibility)
-    points = r.get("points", (int, float), "a number of points >= 0")
-    if points < 0:
-        raise r.fail("points", "a number of points >= 0", points)
+    expectation = f"a number of points >= 0 with at most {_points.DECIMALS} decimals"
+    points = r.get("points", (int, float), expectation)
+    if not points >= 0 or not math.isfinite(points):
+        raise r.fail("points", expectation, points)
+    try:
+        _points.units(points)
+    except ValueError:
+        raise r.fail("points", expectation, points) from None
     shape = r.get("shape", list, "a list of positive integers", None)
-    if shape is not None and not all(isinstance(n, int) and n > 0 for n in shape):
+    if shape is not None and not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
         raise r.fail("shape", "a list of positive integers", shape)
     names = r.strings("element_names", None)
     examples = r.get("examples", int, "a positive integer", 50)
     if examples < 1:
         raise r.fail("examples", "a positive integer", examples)
     item_decimals = r.get("decimals", int, "a non-negative integer", decimals if instance == "given" else None)
+    if item_decimals is not None and item_decimals < 0:
+        raise r.fail("decimals", "a non-negative integer", item_decimals)
+    rtol = r.get("rtol", (int, float), "a number >= 0", 1e-6)
+    atol = r.get("atol", (int, float), "a number >= 0", 1e-9)
+    for key, value in (("rtol", rtol), ("atol", atol)):
+        if not value >= 0:
+            raise r.fail(key, "a number >= 0", value)
+    name = r.get("name", str, "a non-empty string")
+    if not name.strip():
+        raise r.fail("name", "a non-empty string", name)
     return ItemSpec(
-        name=r.get("name", str, "a non-empty string"),
+        name=name,
         outputs=r.strings("outputs"),
         points=float(points),
         instance=instance,
         elements=r.get("elements", bool, "true or false", False),
         element_names=names,
         shape=tuple(shape) if shape is not None else None,
-        rtol=float(r.get("rtol", (int, float), "a number", 1e-6)),
-        atol=float(r.get("atol", (int, float), "a number", 1e-9)),
+        rtol=float(rtol),
+        atol=float(atol),
         decimals=item_decimals,
         examples=examples,
         visibility=visibility,
@@ -225,47 +352,108 @@ def _read_item(path: Path, table: Any, position: int, decimals: int | None) -> I
     )
 
 
+def _sections(spec: _Spec, data: Mapping[str, Any], kind: Any, kind_name: str) -> dict[str, Any]:
+    """The spec's other top-level tables, for the kind; refused where the kind does not declare them.
+
+    A kind that declares :attr:`~gradecheck._kinds._base.ExerciseKind.section_keys` gets exactly those
+    tables, each checked against its keys.  One that declares nothing gets any table, except one whose
+    name is close to a table every spec may have (``[setings]``): that is a typo.
+    """
+    from gradecheck._kinds._base import SpecProblem, check_keys
+
+    declared = kind.section_keys
+    sections = {key: value for key, value in data.items() if key not in TOP_KEYS}
+    for name, value in sections.items():
+        is_table = isinstance(value, Mapping) or (isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value))
+        if declared is None or name not in declared:
+            known = dict(TOP_KEYS)
+            if declared is not None:
+                known.update({table: f"a table of kind {kind_name!r}" for table in declared})
+            elif is_table and not difflib.get_close_matches(name, [t for t in TOP_KEYS if t in _TABLES + ("items",)], n=1, cutoff=0.75):
+                continue  # the kind declares nothing about its tables: kept for it, as before declarations
+            raise spec.unknown(name, (), known, "the top level of the spec")
+        try:
+            if isinstance(value, Mapping):
+                check_keys((name,), value, declared[name], f"kind {kind_name!r}")
+            elif is_table:
+                for position, element in enumerate(value):
+                    check_keys((name, position), element, declared[name], f"kind {kind_name!r}")
+            else:
+                raise SpecProblem(f"{name} should be a table [{name}] of kind {kind_name!r}; found {value!r}.", name)
+        except SpecProblem as problem:
+            raise spec.error(str(problem), *problem.where) from None
+    return sections
+
+
 def load_exercise_file(path: str | Path) -> Exercise:
-    """Load and validate one ``exercise.toml``; raise :class:`ExerciseSpecError` if malformed."""
+    """Load and validate one ``exercise.toml``; raise :class:`ExerciseSpecError` if malformed.
+
+    Strict: an unknown key anywhere is refused (with the file, the line and the
+    closest known key), ``[given]``, ``[settings]`` and the kind's own tables are
+    checked against what the kind declares, ``entry_points`` against the
+    functions it calls, and the statement's placeholders are parsed and resolved
+    (those on computed values by name only: see :mod:`gradecheck._statements`).
+    """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ExerciseSpecError(f"{path}: no such exercise spec file.") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExerciseSpecError(f"{path}: not valid TOML: {error}.") from None
-    r = _Reader(path, data)
+    spec = _Spec(path, text)
+    r = _Reader(spec, data)
+    for key, value in data.items():
+        if key not in TOP_KEYS and not isinstance(value, (Mapping, list)):
+            raise spec.unknown(key, (), TOP_KEYS, "the top level of the spec")
     exercise_id = r.get("id", str, "the exercise id, e.g. 'twelve-weights'")
     if path.parent.name != exercise_id and path.parent.name != "":
         raise r.fail("id", f"the folder name {path.parent.name!r}", exercise_id)
     decimals = r.get("decimals", int, "a non-negative integer", None)
+    if decimals is not None and decimals < 0:
+        raise r.fail("decimals", "a non-negative integer", decimals)
     statement_name = r.get("statement", str, "the statement's file name, e.g. 'statement.md'")
     statement_path = path.parent / statement_name
     if not statement_path.is_file():
-        raise ExerciseSpecError(f"{path}: key 'statement' names {statement_name!r}, but {statement_path} does not exist.")
+        raise spec.error(f"key 'statement' names {statement_name!r}, but {statement_path} does not exist.", "statement")
     submission = r.get("submission", dict, "a table [submission]", {})
-    s = _Reader(path, submission, "submission.")
+    s = _Reader(spec, submission, ("submission",))
+    s.known(SUBMISSION_KEYS, "[submission]")
     starter_name = s.get("starter", str, "the starter code's file name", None)
     starter = ""
     if starter_name is not None:
         starter_path = path.parent / starter_name
         if not starter_path.is_file():
-            raise ExerciseSpecError(f"{path}: key 'submission.starter' names {starter_name!r}, but {starter_path} does not exist.")
+            raise spec.error(
+                f"key 'submission.starter' names {starter_name!r}, but {starter_path} does not exist.", "submission", "starter"
+            )
         starter = starter_path.read_text(encoding="utf-8")
     raw_items = r.get("items", list, "a list of [[items]] tables")
     if not raw_items:
         raise r.fail("items", "at least one [[items]] table", raw_items)
-    items = tuple(_read_item(path, table, k, decimals) for k, table in enumerate(raw_items))
+    items = tuple(_read_item(spec, table, k, decimals) for k, table in enumerate(raw_items))
     names = [item.name for item in items]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ExerciseSpecError(f"{path}: item names must be unique; repeated: {', '.join(duplicates)}.")
+        raise spec.error(
+            f"item names must be unique; repeated: {', '.join(duplicates)}.", "items", names.index(duplicates[0]), "name"
+        )
+    kind_name = r.get("kind", str, "the name of a gradecheck exercise kind")
+    from gradecheck._kinds import get_kind
+    from gradecheck._kinds._base import SpecProblem
+
+    try:
+        kind = get_kind(kind_name, path.parent)
+    except GradecheckError as error:
+        raise spec.error(str(error), "kind") from None
     exercise = Exercise(
         id=exercise_id,
         version=str(r.get("version", (str, int), "a version string, e.g. '1'")),
         title=r.get("title", str, "a one-line title"),
-        kind=r.get("kind", str, "the name of a gradecheck exercise kind"),
-        statement=statement_path.read_text(encoding="utf-8"),
+        kind=kind_name,
+        statement_source=statement_path.read_text(encoding="utf-8"),
         directory=path.parent,
         entry_points=s.strings("entry_points", ()),
         forbidden_imports=s.strings("forbidden_imports", DEFAULT_FORBIDDEN_IMPORTS),
@@ -275,16 +463,30 @@ def load_exercise_file(path: str | Path) -> Exercise:
         starter_code=starter,
         decimals=decimals,
         settings=dict(r.get("settings", dict, "a table [settings]", {})),
-        sections={key: value for key, value in data.items() if isinstance(value, dict) and key not in _TABLES},
+        sections=_sections(spec, data, kind, kind_name),
+        statement_file=statement_path,
     )
-    from gradecheck._kinds import kind_of
-
     try:
-        kind_of(exercise).validate(exercise)
+        bound = kind.bind(exercise)
+        bound.validate(exercise)
+    except SpecProblem as problem:
+        raise spec.error(str(problem), *problem.where) from None
     except ExerciseSpecError:
         raise
     except GradecheckError as error:
-        raise ExerciseSpecError(f"{path}: {error}") from None
+        raise spec.error(str(error)) from None
+    from gradecheck._statements import PlaceholderError, check, points_namespace
+
+    try:
+        check(
+            exercise.statement_source,
+            given=exercise.given,
+            settings=exercise.settings,
+            points=points_namespace(exercise.items),
+            outputs=bound.output_keys,
+        )
+    except PlaceholderError as error:
+        raise ExerciseSpecError(f"{statement_path}:{error.line}: {error}.") from None
     return exercise
 
 

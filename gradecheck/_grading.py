@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 
+from gradecheck import _points
 from gradecheck._version import __version__
 from gradecheck._errors import GradecheckError, SubmissionError
 from gradecheck._exercises import Exercise, ItemSpec
@@ -190,7 +192,16 @@ def _hidden_search(exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check
         print_blob=False,
         suppress_health_check=list(HealthCheck),
     )
-    return runner(seed(_seed_for(exercise, item))(given(kind.instance_strategy(exercise.settings))(check)))
+    search = runner(seed(_seed_for(exercise, item))(given(kind.instance_strategy(exercise.settings))(check)))
+
+    def run() -> None:
+        # Hypothesis warns when the global random module moves while it draws; in a Dask worker (or any
+        # process where other threads use random) that is the other threads, not the kind's strategy.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+            search()
+
+    return run
 
 
 def _sample_key(exercise: Exercise, kind: ExerciseKind, item: ItemSpec) -> tuple[Any, ...]:
@@ -334,7 +345,7 @@ class _Grader:
     ) -> None:
         rtol, atol = _tolerance(item)
         names, _ = item_elements(item, expected)
-        per_element = item.points / len(names)
+        shares = _points.split(_points.units(item.points), len(names))
         offset = 0
         for key in item.outputs:
             value = got.get(key)
@@ -345,25 +356,25 @@ class _Grader:
                 else np.zeros(size, dtype=bool)
             )
             for k in range(size):
-                name = names[offset + k]
+                name, share = names[offset + k], shares[offset + k]
                 exp = float(expected[key].reshape(-1)[k])
                 if not isinstance(value, np.ndarray):
-                    self._add(name, 0.0, per_element, str(value), item)
+                    self._add(name, False, share, str(value), item)
                     continue
                 actual = float(value.reshape(-1)[k])
                 if _close(np.array(actual), np.array(exp), rtol, atol):
-                    self._add(name, per_element, per_element, f"{actual:.6g} is correct", item)
+                    self._add(name, True, share, f"{actual:.6g} is correct", item)
                 elif carries[k]:
                     self._add(
                         name,
-                        per_element,
-                        per_element,
+                        True,
+                        share,
                         f"expected {exp:.6g}, got {actual:.6g}; your value is what the backward pass gives from your "
                         f"own (wrong) forward pass, so it keeps its credit",
                         item,
                     )
                 else:
-                    self._add(name, 0.0, per_element, f"expected {exp:.6g}, got {actual:.6g}", item)
+                    self._add(name, False, share, f"expected {exp:.6g}, got {actual:.6g}", item)
             offset += size
 
     def _whole_test(
@@ -389,18 +400,18 @@ class _Grader:
                 lines.append(f"  {label}: expected {expected[key].reshape(-1)[k]:.6g}, got {value.reshape(-1)[k]:.6g}")
             problems.append("\n".join(lines))
         if problems:
-            self._add(item.name, 0.0, item.points, "\n".join(problems), item)
+            self._add(item.name, False, _points.units(item.points), "\n".join(problems), item)
         elif carried_keys:
             self._add(
                 item.name,
-                item.points,
-                item.points,
+                True,
+                _points.units(item.points),
                 f"{', '.join(carried_keys)}: what the backward pass gives from your own (wrong) forward pass: "
                 f"credit carried forward",
                 item,
             )
         else:
-            self._add(item.name, item.points, item.points, "correct", item)
+            self._add(item.name, True, _points.units(item.points), "correct", item)
 
     # -- hidden instances ------------------------------------------------------------------
 
@@ -408,7 +419,7 @@ class _Grader:
         sample = _hidden_sample(self.exercise, self.kind, item)
         sample_failure = self._sample_failure(item, sample)
         if sample_failure is None:
-            self._add(item.name, item.points, item.points, f"correct on {len(sample)} random instances", item)
+            self._add(item.name, True, _points.units(item.points), f"correct on {len(sample)} random instances", item)
             return
         found = self._search(item)
         if found is None:  # wrong on the sample, right everywhere in the search that draws the same instances
@@ -423,7 +434,7 @@ class _Grader:
             + "\n"
             + problems
         )
-        self._add(item.name, 0.0, item.points, message, item)
+        self._add(item.name, False, _points.units(item.points), message, item)
 
     def _search(self, item: ItemSpec) -> tuple[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str], int, bool] | None:
         """The Hypothesis search of a hidden item: ``None`` if it finds nothing wrong, else
@@ -486,15 +497,16 @@ class _Grader:
 
     # -- results ----------------------------------------------------------------------------
 
-    def _add(self, name: str, score: float, max_score: float, output: str, item: ItemSpec) -> None:
-        if score < max_score and item.hint:
+    def _add(self, name: str, passed: bool, units: int, output: str, item: ItemSpec) -> None:
+        """Record a test worth ``units`` (millionths of a point, :mod:`gradecheck._points`): all of them if ``passed``."""
+        if not passed and item.hint:
             output = f"{output}\nHint: {item.hint}"
         self.tests.append(
             {
                 "name": name,
-                "score": round(score, 6),
-                "max_score": round(max_score, 6),
-                "status": "passed" if score >= max_score else "failed",
+                "score": _points.points(units if passed else 0),
+                "max_score": _points.points(units),
+                "status": "passed" if passed else "failed",
                 "output": output,
                 "visibility": item.visibility,
             }
@@ -521,12 +533,12 @@ def _zero_tests(items: Sequence[ItemSpec], reason: str, kind: ExerciseKind, exer
             if given_expected is None:
                 given_expected = kind.expected(kind.given_instance(exercise.given))
             names, _ = item_elements(item, given_expected)
-        for name in names:
+        for name, share in zip(names, _points.split(_points.units(item.points), len(names))):
             tests.append(
                 {
                     "name": name,
                     "score": 0.0,
-                    "max_score": round(item.points / len(names), 6),
+                    "max_score": _points.points(share),
                     "status": "failed",
                     "output": reason,
                     "visibility": item.visibility,
@@ -564,17 +576,21 @@ def grade_source(
         raise GradingError(f"exercise {exercise.id!r}: {error}") from None
     items = [item for item in exercise.items if item.self_check or not self_check]
     error: str | None = None
+    error_kind: str | None = None
     mistakes: list[str] = []
     try:
         with SandboxedSubmission(source, filename, exercise.forbidden_imports, limits) as submission:
             banned = forbidden_imports_in(source, exercise.forbidden_imports) or submission.forbidden_attempts
             if banned:
+                error_kind = "forbidden-import"
                 error = (
                     f"{filename} imports {', '.join(banned)}, which this exercise forbids: the point is to write the "
                     f"backward pass by hand with numpy. No credit is given for code that uses them."
                 )
                 tests = _zero_tests(items, error, kind, exercise)
             elif submission.load_error is not None:
+                compiles = not str(submission.load_error).startswith(("SyntaxError", "IndentationError", "TabError"))
+                error_kind = "load" if compiles else "syntax"
                 error = f"Could not load {filename}: {submission.load_error}"
                 if submission.load_error.details:
                     error += "\n" + submission.load_error.details.rstrip()
@@ -589,6 +605,7 @@ def grade_source(
                         grader.grade_hidden(item)
                 tests = grader.tests
                 if submission.forbidden_attempts:  # tried while running, after loading
+                    error_kind = "forbidden-import"
                     error = (
                         f"{filename} tried to import {', '.join(submission.forbidden_attempts)}, which this exercise "
                         f"forbids: the point is to write the backward pass by hand with numpy. No credit is given."
@@ -617,9 +634,9 @@ def grade_source(
                     test["output"] += f"\nLikely mistake: {diagnosis[0]['title']}."
                 else:
                     test["output"] += f": looks like {label}"
-    score = round(sum(test["score"] for test in tests), 6)
-    max_score = round(sum(item.points for item in items), 6)
-    summary = [f"{exercise.title}: {_points(score)} / {_points(max_score)} points."]
+    score = _points.total(test["score"] for test in tests)
+    max_score = _points.total(item.points for item in items)
+    summary = [f"{exercise.title}: {_show(score)} / {_show(max_score)} points."]
     if error:
         summary.append(error)
     for entry in diagnosis:
@@ -643,22 +660,33 @@ def grade_source(
             "mistakes": mistakes,
             "diagnosis": diagnosis,
             "error": error,
+            "error_kind": error_kind,
             "notes": list(notes),
             "sandbox": sandbox,
         },
     }
 
 
-def error_result(exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0) -> dict[str, Any]:
-    """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...)."""
+#: What kept a submission from being graded (``gradecheck.error_kind`` of a result; absent when nothing did):
+#: ``unreadable`` (not a .py or notebook that can be read), ``missing`` (no file), ``syntax`` (Python
+#: that does not compile), ``load`` (the code failed while loading), ``forbidden-import``, ``grader``
+#: (the grader or its sandbox failed: not the submission's fault).
+ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader")
+
+
+def error_result(
+    exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0, error_kind: str = "unreadable"
+) -> dict[str, Any]:
+    """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...);
+    ``error_kind`` is one of :data:`ERROR_KINDS`."""
     items = [item for item in exercise.items if item.self_check or not self_check]
     kind = kind_of(exercise)
     tests = _zero_tests(items, message, kind, exercise)
     return {
         "score": 0.0,
-        "max_score": round(sum(item.points for item in items), 6),
+        "max_score": _points.total(item.points for item in items),
         "execution_time": round(execution_time, 3),
-        "output": f"{exercise.title}: 0 / {_points(round(sum(item.points for item in items), 6))} points.\n{message}",
+        "output": f"{exercise.title}: 0 / {_show(_points.total(item.points for item in items))} points.\n{message}",
         "tests": tests,
         "gradecheck": {
             "exercise": exercise.id,
@@ -668,6 +696,7 @@ def error_result(exercise: Exercise, message: str, *, self_check: bool = False, 
             "mistakes": [],
             "diagnosis": [],
             "error": message,
+            "error_kind": error_kind,
             "notes": [],
         },
     }
@@ -727,5 +756,5 @@ def grade_bytes(
     return grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes)
 
 
-def _points(value: float) -> str:
+def _show(value: float) -> str:
     return f"{value:g}" if math.isfinite(value) else str(value)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as HypothesisSettings
 
+from gradecheck._points import total
 from gradecheck._version import __version__
 
 #: Points of a test without a ``points`` marker.
@@ -134,8 +135,8 @@ class _Recorder:
                     "visibility": "visible",
                 }
             )
-        score = round(sum(t["score"] for t in tests), 6)
-        max_score = round(sum(t["max_score"] for t in tests), 6)
+        score = total(t["score"] for t in tests)
+        max_score = total(t["max_score"] for t in tests)
         passed = sum(t["status"] == "passed" for t in tests)
         summary = [f"{passed} of {len(tests)} tests passed: {score:g} / {max_score:g} points."]
         if self.collection_errors:

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gradecheck._errors import InvalidArgumentError
+from gradecheck._points import total
 from gradecheck._exercises import VISIBILITIES
 
 __all__ = ["ElementCell", "ElementGrid", "element_grids"]
@@ -275,8 +276,8 @@ def _read(result: Mapping[str, Any]) -> _Report:
     return _Report(
         title=title,
         meta=meta,
-        score=score if score is not None else sum(t.score or 0.0 for t in tests),
-        max_score=max_score if max_score is not None else sum(t.max_score or 0.0 for t in tests),
+        score=score if score is not None else total(t.score for t in tests),
+        max_score=max_score if max_score is not None else total(t.max_score for t in tests),
         message=_message(result, gc),
         items=tuple(_group(tests)),
         diagnosis=_read_diagnosis(gc),
@@ -396,7 +397,7 @@ def _points(score: float | None, max_score: float | None) -> str:
 
 def _sum(values: Iterable[float | None]) -> float | None:
     values = [v for v in values if v is not None]
-    return sum(values) if values else None
+    return total(values) if values else None
 
 
 def _grid_points(grid: ElementGrid) -> str:

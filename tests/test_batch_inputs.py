@@ -193,19 +193,13 @@ def test_a_crashed_grading_process_is_recorded_without_raising_again(tmp_path: P
         assert result["gradecheck"]["submission_sha256"] == batch.hashlib.sha256(SOURCE.encode()).hexdigest()
 
 
-class _SilentExecutor(ThreadPoolExecutor):
-    """Reports every call as done without writing its results file (a lost or unreadable file)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result((args[0].target, 15.0, 15.0, None))
-        return future
-
-
-def test_a_results_file_that_cannot_be_read_back_becomes_an_error_result(tmp_path: Path) -> None:
+def test_a_results_file_that_cannot_be_read_back_becomes_an_error_result(tmp_path: Path, thread_pool: None) -> None:
     files = _broken_notebooks(tmp_path / "subs", ["alice"])
-    with _SilentExecutor(1) as executor:
-        summary = grade_batch(EXERCISE, files, tmp_path / "out", executor=executor)
+
+    def lose(outcome: tuple[str, float, float, str | None]) -> None:
+        Path(outcome[0]).unlink()  # written, then lost before the gradebook is made
+
+    summary = grade_batch(EXERCISE, files, tmp_path / "out", on_result=lose)
     result = json.loads(summary.results[0].read_text())
     assert result["score"] == 0 and "could not be read back" in result["gradecheck"]["error"]
     assert _gradebook(tmp_path / "out")[1][2] == "0.0"

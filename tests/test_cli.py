@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +75,15 @@ def test_python_dash_m_entry_point(examples_dir, data_dir):
     )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "FAIL" in bad.stdout
+
+
+def test_commands_leave_no_hypothesis_folder_where_they_run(tmp_path: Path, examples_dir: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    environment["GRADECHECK_CACHE_DIR"] = str(tmp_path / "cache")
+    work = tmp_path / "work"
+    work.mkdir()
+    for arguments in (["check", str(examples_dir / "submissions" / "bob.py")],
+                      ["verify", str(examples_dir.parent / "tests" / "data" / "wrong_layers.py") + ":SigmoidDerivativeOnInput"]):
+        subprocess.run([sys.executable, "-m", "gradecheck", *arguments], cwd=work, env=environment, capture_output=True, timeout=300)
+    assert list(work.iterdir()) == []
+    assert (tmp_path / "cache" / "hypothesis").is_dir()

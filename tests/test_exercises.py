@@ -41,7 +41,7 @@ def test_an_exercise_folder_path_loads_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        (lambda s: s.replace('title = "', 'titel = "'), ["'title'", "missing"]),
+        (lambda s: s.replace('title = "', 'titel = "'), ["'titel'", "Did you mean 'title'"]),
         (lambda s: re.sub(r'(?m)^version = .*$', "version = 1.5", s), ["'version'", "1.5"]),
         (lambda s: s.replace("points = 6", 'points = "six"'), ["'items[1].points'", "'six'"]),
         (lambda s: s.replace("points = 6", "points = -1"), ["'items[1].points'", ">= 0"]),
@@ -50,7 +50,7 @@ def test_an_exercise_folder_path_loads_too(tmp_path: Path) -> None:
         (lambda s: s.replace('instance = "hidden"', 'instance = "secret"'), ["'items[4].instance'", "'secret'"]),
         (lambda s: s.replace('name = "dL/db"', 'name = "dL/dW"'), ["unique", "dL/dW"]),
         (lambda s: s.replace('statement = "statement.md"', 'statement = "nowhere.md"'), ["'statement'", "nowhere.md"]),
-        (lambda s: s.replace('kind = "twelve_weights"', 'kind = "thirteen_weights"'), ["thirteen_weights"]),
+        (lambda s: s.replace('kind = "network"', 'kind = "thirteen_weights"'), ["thirteen_weights"]),
         (lambda s: s.replace('id = "twelve-weights"', 'id = "eleven"'), ["'id'", "folder name"]),
         (lambda s: s.replace("biases = [0.68, 0.83, 0.01]", "biases = [0.68]"), ["[given]"]),
         (lambda s: s + "\n[[items]\n", ["not valid TOML"]),
@@ -70,3 +70,106 @@ def test_unknown_exercise_lists_the_known_ones() -> None:
     with pytest.raises(ExerciseSpecError, match="twelve-weights") as info:
         load_exercise("no-such-exercise")
     assert "gradecheck exercises" in str(info.value)
+
+
+def _line_of(text: str, marker: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if marker in line)
+
+
+@pytest.mark.parametrize(
+    ("edit", "marker", "words"),
+    [
+        # The four TOML-only mistakes of issue 10.
+        (lambda s: s.replace("upstream = ", 'activation = "tanh"\nupstream = '), "activation",
+         ["unknown key 'activation' in [given]", "twelve_weights", "weights, inputs, biases, upstream"]),
+        (lambda s: re.sub(r"(?m)^entry_points = .*$", 'entry_points = ["fwd(x)"]', s), "entry_points",
+         ["'fwd(x)'", "forward(weights, inputs, biases)", "backward(weights, inputs, biases, upstream)"]),
+        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = 2.0\ncolour = 1"), "colour",
+         ["unknown key 'colour' in [settings]", "max_magnitude"]),
+        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = -1"), "max_magnitude",
+         ["[settings] max_magnitude", "> 0", "found -1"]),
+        # Did you mean ...?
+        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitud = 2.0"), "max_magnitud", ["Did you mean 'max_magnitude'"]),
+        (lambda s: s.replace("[settings]", "[setings]"), "[setings]", ["'setings'", "Did you mean 'settings'"]),
+        (lambda s: s.replace('starter = "starter.py"', 'startr = "starter.py"'), "startr",
+         ["'startr' in [submission]", "Did you mean 'starter'"]),
+        (lambda s: s.replace("examples = 40", "exemples = 40"), "exemples", ["'exemples' in items[4]", "Did you mean 'examples'"]),
+        (lambda s: s.replace('kind = "twelve_weights"', 'kind = "twelve_weights"\nlevel = 3'), "level = 3",
+         ["unknown key 'level'", "top level"]),
+        (lambda s: s.replace("inputs = [", "input = ["), "input = ", ["unknown key 'input' in [given]", "Did you mean 'inputs'"]),
+        # Values that do not fit the kind's declaration.
+        (lambda s: s.replace("inputs = [0.75, 0.98, 0.74, 0.28]", 'inputs = "0.75"'), "inputs =",
+         ["[given] inputs should be a number or a list of numbers", "'0.75'"]),
+        (lambda s: s.replace("biases = [0.68, 0.83, 0.01]\n", ""), "[given]", ["[given] is missing 'biases'", "the 3 biases"]),
+        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = true"), "max_magnitude", ["should be a number > 0", "True"]),
+        # Entry points against the functions the kind calls.
+        (lambda s: s.replace('"forward(weights, inputs, biases)"', '"forward(w, x, b)"'), "entry_points",
+         ["'forward(w, x, b)'", "calls forward as forward(weights, inputs, biases)"]),
+        (lambda s: s.replace('"backward(weights, inputs, biases, upstream)"', ""), "entry_points",
+         ["leaves out backward(weights, inputs, biases, upstream)"]),
+        (lambda s: s.replace('"forward(weights, inputs, biases)"', '"forward weights"'), "entry_points",
+         ["'forward weights' should be a call signature"]),
+        # Points: whole millionths only, so that sums are exact.
+        (lambda s: s.replace("points = 6", "points = 6.0000001"), "points = 6.0000001", ["'items[1].points'", "at most 6 decimals"]),
+        (lambda s: s.replace('outputs = ["d_biases"]', 'outputs = ["d_bias"]'), "d_bias", ["(did you mean 'd_biases'?)"]),
+    ],
+)
+def test_strict_specs_name_file_line_key_and_what_to_do(tmp_path: Path, edit, marker: str, words: list[str]) -> None:
+    text = edit(GOOD)
+    assert text != GOOD
+    path = write_spec(tmp_path, text)
+    with pytest.raises(ExerciseSpecError) as info:
+        load_exercise_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{_line_of(text, marker)}: "), message
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    ("exercise", "old", "new", "words"),
+    [
+        ("softmax-cross-entropy", "max_shift = 1000", "max_shift = 500", ["min_shift (700)", "max_shift (500)"]),
+        ("softmax-cross-entropy", "max_classes = 6", "max_classes = 9", ["max_classes", "<= 8"]),
+        ("softmax-cross-entropy", "label = 2", "label = 2.0", ["[given] label should be an integer"]),
+        ("mlp-backprop", "max_depth = 4", "max_depth = 0", ["max_depth", ">= 1"]),
+        ("three-two-two", "learning_rate = 0.01", "learning_rate = 0", ["learning_rate", "> 0"]),
+        ("relu-sigmoid", "t = 1.0", "t = 2.0", ["[given] t", "<= 1"]),
+        ("multiply-gate", "max_side = 4", "max_side = 2.5", ["max_side should be an integer"]),
+    ],
+)
+def test_every_kind_checks_its_given_values_and_settings(tmp_path: Path, exercise: str, old: str, new: str, words: list[str]) -> None:
+    source = EXERCISES_DIR / exercise
+    text = (source / "exercise.toml").read_text()
+    assert old in text
+    folder = tmp_path / exercise
+    folder.mkdir()
+    for name in ("statement.md", "starter.py"):
+        (folder / name).write_text((source / name).read_text())
+    (folder / "exercise.toml").write_text(text.replace(old, new))
+    with pytest.raises(ExerciseSpecError) as info:
+        load_exercise(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / 'exercise.toml'}:"), message
+    for word in words:
+        assert word in message, message
+
+
+def test_every_shipped_kind_declares_its_given_and_settings_keys() -> None:
+    from gradecheck._kinds import kind_of
+
+    for exercise_id in exercise_ids():
+        exercise = load_exercise(exercise_id)
+        kind = kind_of(exercise)
+        assert kind.given_keys is not None and kind.settings_keys is not None, exercise.kind
+        # Every key the shipped spec uses is declared, and each required one is there.
+        assert set(exercise.given) <= set(kind.given_keys) and set(exercise.settings) <= set(kind.settings_keys)
+
+
+def test_an_undeclared_table_is_kept_for_the_kind_but_a_typo_of_a_standard_one_is_refused(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, GOOD + '\n[network]\nsizes = [4, 3]\n')
+    assert load_exercise_file(path).sections == {"network": {"sizes": [4, 3]}}
+    (tmp_path / "typo").mkdir()
+    typo = write_spec(tmp_path / "typo", GOOD.replace("[settings]", "[setting]"))
+    with pytest.raises(ExerciseSpecError, match=r"exercise.toml:17: unknown key 'setting'.*Did you mean 'settings'"):
+        load_exercise_file(typo)

@@ -12,7 +12,7 @@ import pytest
 
 from gradecheck._exercises import load_exercise, reference_dir
 from gradecheck._grading import GradingError, element_names, forbidden_imports_in, grade_file, grade_source, rounding_atol
-from gradecheck._kinds import get_kind
+from gradecheck._kinds import kind_of
 from gradecheck._sandbox import Limits
 
 EXERCISE = load_exercise("twelve-weights")
@@ -350,12 +350,12 @@ def test_grade_file_reads_notebooks_and_reports_broken_ones(tmp_path: Path) -> N
 
 
 def test_a_grader_failure_is_an_error_not_credit(monkeypatch: pytest.MonkeyPatch) -> None:
-    kind = get_kind("twelve_weights")
+    kind = kind_of(EXERCISE)
 
-    def broken(instance: Any) -> Any:
+    def broken(self: Any, instance: Any) -> Any:
         raise ZeroDivisionError("bug in the grader")
 
-    monkeypatch.setattr(kind, "expected", broken)
+    monkeypatch.setattr(type(kind), "expected", broken)
     with pytest.raises(GradingError, match="bug in the grader"):
         grade(reference_source())
 
@@ -381,7 +381,7 @@ def test_element_names_follow_shape_or_pattern() -> None:
 
 
 def test_worked_values_of_twelve_weights_match_finite_differences() -> None:
-    kind = get_kind("twelve_weights")
+    kind = kind_of(EXERCISE)
     instance = kind.given_instance(EXERCISE.given)
     expected = kind.expected(instance)
 
@@ -414,7 +414,7 @@ def test_a_submission_wrong_on_one_sampled_instance_fails_there_in_the_search_to
     from gradecheck._grading import _hidden_sample
 
     item = next(item for item in EXERCISE.items if item.name == HIDDEN)
-    sample = _hidden_sample(EXERCISE, get_kind(EXERCISE.kind), item)
+    sample = _hidden_sample(EXERCISE, kind_of(EXERCISE), item)
     k = len(sample) // 2
     target = [np.asarray(sample[k][0][key], dtype=np.float64).tolist() for key in ("weights", "inputs", "biases", "upstream")]
     assert sum(

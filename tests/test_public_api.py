@@ -20,7 +20,8 @@ PUBLIC = {
     # exercises and grading
     "AnswerKeyError", "AuditEntry", "AuditReport", "BatchSummary", "grade_batch", "Exercise", "ExerciseSpecError", "GradingError", "ItemSpec",
     "Limits", "MISTAKES", "Mistake", "Submission", "SubmissionError", "audit_key", "exercise_ids", "grade_file",
-    "grade_source", "load_exercise", "load_key", "read_submission", "render_html", "render_text", "write_template",
+    "grade_source", "load_exercise", "load_key", "prairielearn_result", "read_submission", "render_html", "render_text",
+    "write_template",
 }
 
 

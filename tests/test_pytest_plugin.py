@@ -16,7 +16,7 @@ import jax  # noqa: F401  (see below)
 import pytest
 from hypothesis import settings
 
-import gradecheck._kinds.twelve_weights  # noqa: F401  (see below)
+import gradecheck._kinds.network  # noqa: F401  (see below)
 from gradecheck import GRADING_PROFILE, load_exercise
 from gradecheck._grading import error_result
 from gradecheck._cli import main

@@ -11,7 +11,9 @@ wrong answer).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,7 +27,13 @@ from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 __all__ = [
     "EntryPoint",
     "ExerciseKind",
+    "KeyDeclarations",
     "OutputError",
+    "SpecKey",
+    "SpecProblem",
+    "VALUE_TYPES",
+    "check_keys",
+    "table_label",
     "jax_reference",
     "as_output_array",
     "format_value",
@@ -58,6 +66,233 @@ class EntryPoint:
     @property
     def signature(self) -> str:
         return f"{self.name}({', '.join(self.parameters)})"
+
+
+#: The value types a :class:`SpecKey` may declare, and what each accepts (booleans are never numbers).
+VALUE_TYPES = {
+    "number": "a number",
+    "integer": "an integer",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a number or a list of numbers (lists may nest: [[1, 2], [3, 4]])",
+    "strings": "a list of strings",
+    "list": "a list",
+    "table": "a table",
+    "tables": "a list of tables ([[...]])",
+    "any": "any value",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SpecKey:
+    """One key that a kind accepts in a table of the spec: ``[given]``, ``[settings]`` or a table of its own.
+
+    A kind declares the keys it reads (:attr:`ExerciseKind.given_keys`,
+    :attr:`ExerciseKind.settings_keys`, :attr:`ExerciseKind.section_keys`);
+    loading a spec then refuses any other key, with the file, the line and the
+    closest declared name, and checks each declared value against its entry
+    here.  A plain string may stand for ``SpecKey(description=that string)``.
+
+    Attributes:
+        description: what the value is, in a few words, e.g. ``"the 12 weights,
+            row i = neuron i's four input weights"`` (shown in messages and by
+            ``gradecheck validate``).
+        type: one of :data:`VALUE_TYPES`: ``"number"``, ``"integer"``,
+            ``"string"``, ``"boolean"``, ``"array"`` (a number or nested lists
+            of numbers), ``"strings"``, ``"list"``, ``"table"``, ``"tables"``
+            or ``"any"`` (the default: only the name is checked).
+        required: the key must be present.  In ``[given]``: whenever the
+            exercise has items on the given values.
+        minimum, maximum: inclusive bounds of a number (of every number of an
+            ``"array"``).
+        positive: the number(s) must be > 0.
+        choices: the only values allowed, e.g. ``("sigmoid", "tanh")``.
+        keys: for ``"table"`` / ``"tables"``: the keys of the nested table(s),
+            checked the same way (``None``: any keys).
+        check: a last check of the value: returns what is wrong with it (``"should
+            be ..., found ..."``) or ``None``.
+        default: the value the kind uses when the key is absent (documentation only).
+    """
+
+    description: str
+    type: str = "any"
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    positive: bool = False
+    choices: tuple[Any, ...] | None = None
+    keys: Mapping[str, SpecKey | str] | None = None
+    check: Callable[[Any], str | None] | None = None
+    default: Any = None
+
+    def __post_init__(self) -> None:
+        if self.type not in VALUE_TYPES:
+            raise GradecheckError(
+                f"SpecKey {self.description!r}: type should be one of {', '.join(VALUE_TYPES)}; found {self.type!r}."
+            )
+
+    @property
+    def expectation(self) -> str:
+        """What a valid value looks like, in words (for messages)."""
+        words = VALUE_TYPES[self.type] if self.type != "any" else "a value"
+        if self.choices is not None:
+            words = "one of " + ", ".join(repr(c) for c in self.choices)
+        bounds = []
+        if self.positive:
+            bounds.append("> 0")
+        if self.minimum is not None:
+            bounds.append(f">= {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"<= {self.maximum:g}")
+        return words + (f" {' and '.join(bounds)}" if bounds else "")
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` for this key (``"should be ..."``), or ``None`` when it fits.
+
+        Nested tables (``keys``) are not checked here: the spec loader walks
+        them, so that their own keys get their own lines in messages.
+        """
+        if not _has_type(value, self.type):
+            return f"should be {self.expectation}"
+        if self.choices is not None and value not in self.choices:
+            return f"should be {self.expectation}"
+        numbers = _numbers(value) if self.type in ("number", "integer", "array") else []
+        for number in numbers:
+            if (
+                (self.positive and not number > 0)
+                or (self.minimum is not None and number < self.minimum)
+                or (self.maximum is not None and number > self.maximum)
+            ):
+                return f"should be {self.expectation}"
+        if self.check is not None:
+            return self.check(value)
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return [value] if _is_number(value) else []
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "number":
+        return _is_number(value)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "array":
+        return _is_number(value) or (isinstance(value, list) and all(_has_type(v, "array") for v in value))
+    if kind == "strings":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "list":
+        return isinstance(value, list)
+    if kind == "table":
+        return isinstance(value, Mapping)
+    if kind == "tables":
+        return isinstance(value, list) and all(isinstance(v, Mapping) for v in value)
+    return True
+
+
+#: What a kind declares for one table: key -> :class:`SpecKey` (or a description string); ``None``: not declared.
+KeyDeclarations = Mapping[str, "SpecKey | str"]
+
+
+class SpecProblem(GradecheckError):
+    """A kind's complaint about one key of the spec, raised from :meth:`ExerciseKind.validate`,
+    :meth:`ExerciseKind.bind` or :meth:`ExerciseKind.given_instance`: the loader adds the file and
+    the key's line.
+
+    ``where`` is the key's place in the spec: table and key names, with the element number
+    after an array of tables, e.g. ``SpecProblem("label should be 0..2", "given", "label")``.
+    """
+
+    def __init__(self, message: str, *where: str | int) -> None:
+        super().__init__(message)
+        self.where: tuple[str | int, ...] = where
+
+
+def _as_spec_key(declared: SpecKey | str) -> SpecKey:
+    return declared if isinstance(declared, SpecKey) else SpecKey(description=str(declared))
+
+
+def table_label(where: Sequence[str | int]) -> str:
+    """How messages name a table of the spec: ``[given]``, ``[network]``, ``network.layers[2]``."""
+    if len(where) == 1:
+        return f"[{where[0]}]"
+    return "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if k else part) for k, part in enumerate(where))
+
+
+def check_keys(
+    where: tuple[str | int, ...],
+    table: Mapping[str, Any],
+    declared: KeyDeclarations | None,
+    owner: str,
+    *,
+    require: bool = True,
+) -> None:
+    """Raise :class:`SpecProblem` for the first key of ``table`` that ``declared`` does not know or whose value
+    does not fit, or (``require``) for a required key that is missing; nested tables are checked the same way.
+
+    ``where`` is the table's place in the spec (``("given",)``); ``owner`` names who declared the keys
+    in messages (``"kind 'twelve_weights'"``); ``declared`` ``None``: nothing is checked.
+    """
+    if declared is None:
+        return
+    keys = {name: _as_spec_key(value) for name, value in declared.items()}
+    label = table_label(where)
+    takes = ", ".join(keys) if keys else "no keys"
+    for name, value in table.items():
+        key = keys.get(name)
+        if key is None:
+            close = difflib.get_close_matches(name, keys, n=1, cutoff=0.6)
+            suggestion = f" Did you mean {close[0]!r} ({keys[close[0]].description})?" if close else ""
+            raise SpecProblem(
+                f"unknown key {name!r} in {label}: {owner} does not read it, so it would be ignored.{suggestion} "
+                f"Known keys there: {takes}. Remove or rename the key.",
+                *where,
+                name,
+            )
+        problem = key.problem(value)
+        if problem is not None:
+            raise SpecProblem(f"{label} {name} {problem}; found {value!r} ({key.description}).", *where, name)
+        if key.keys is not None and key.type == "table":
+            check_keys((*where, name), value, key.keys, owner)
+        elif key.keys is not None and key.type == "tables":
+            for position, element in enumerate(value):
+                check_keys((*where, name, position), element, key.keys, owner)
+    if require:
+        missing = [name for name, key in keys.items() if key.required and name not in table]
+        if missing:
+            raise SpecProblem(
+                f"{label} is missing {', '.join(repr(m) for m in missing)} ("
+                + "; ".join(keys[m].description for m in missing)
+                + f"), which {owner} requires.",
+                *where,
+            )
+
+
+_SIGNATURE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\((.*)\)\s*$")
+_PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _parse_signature(text: str) -> tuple[str, str] | None:
+    """``("forward", "forward(w, x)")`` for ``"forward(w,x)"``; ``None`` if it is no call signature."""
+    match = _SIGNATURE.match(text)
+    if match is None:
+        return None
+    inner = match.group(2).strip()
+    parameters = [p.strip() for p in inner.split(",")] if inner else []
+    if not all(_PARAMETER.match(p) for p in parameters):
+        return None
+    return match.group(1), f"{match.group(1)}({', '.join(parameters)})"
 
 
 class OutputError(Exception):
@@ -124,6 +359,20 @@ class ExerciseKind:
     mistakes: tuple[str, ...] = ()
     #: Mistakes specific to this kind's exercises (``_mistakes.Mistake`` objects).
     extra_mistakes: tuple[Any, ...] = ()
+    #: Whether expected values come from the exercise's reference solution (``reference/<id>/solution.py``),
+    #: which must then travel with the exercise (a Gradescope bundle), instead of from a JAX reference.
+    needs_reference_solution: bool = False
+
+    # -- what the spec may say (checked when it is loaded; ``None``: not declared, anything goes) --
+
+    #: The keys of ``[given]``: name -> :class:`SpecKey` (or a description).
+    given_keys: KeyDeclarations | None = None
+    #: The keys of ``[settings]`` (what :meth:`instance_strategy` reads).
+    settings_keys: KeyDeclarations | None = None
+    #: The kind's own top-level tables, e.g. ``{"network": {"sizes": SpecKey(...), ...}}``; a table
+    #: mapped to ``None`` takes any keys.  Declared (not ``None``): any other top-level table is an error.
+    #: Checked before :meth:`bind`, on the unbound kind; the other two on the bound one.
+    section_keys: Mapping[str, KeyDeclarations | None] | None = None
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -189,20 +438,105 @@ class ExerciseKind:
         return tuple(key for entry in self.entry_points for key in entry.returns)
 
     def validate(self, exercise: Any) -> None:
-        """Raise :class:`GradecheckError` if the spec does not fit this kind."""
+        """Raise :class:`SpecProblem` (or :class:`GradecheckError`) if the spec does not fit this kind.
+
+        Called on the bound kind when a spec is loaded.  The base checks
+        ``[given]`` and ``[settings]`` against :attr:`given_keys` and
+        :attr:`settings_keys`, the ``[submission]`` ``entry_points`` against
+        :attr:`entry_points`, each item's outputs against :attr:`output_keys`,
+        that the given instance can be built (when an item uses it) and that
+        the instance strategy can be built (when an item is hidden).  A kind
+        that checks more overrides this and calls ``super().validate(exercise)``.
+        """
+        uses_given = any(item.instance == "given" for item in exercise.items)
+        check_keys(("given",), exercise.given, self.given_keys, f"kind {exercise.kind!r}", require=uses_given)
+        check_keys(("settings",), exercise.settings, self.settings_keys, f"kind {exercise.kind!r}")
+        self.check_entry_points(exercise)
         known = self.output_keys
-        for item in exercise.items:
+        for position, item in enumerate(exercise.items):
             for key in item.outputs:
                 if key not in known:
-                    raise GradecheckError(
-                        f"item {item.name!r} compares output {key!r}, which kind {exercise.kind!r} does not produce; "
-                        f"its outputs are: {', '.join(known)}."
+                    close = difflib.get_close_matches(key, known, n=1)
+                    raise SpecProblem(
+                        f"item {item.name!r} compares output {key!r}, which kind {exercise.kind!r} does not produce"
+                        + (f" (did you mean {close[0]!r}?)" if close else "")
+                        + f"; its outputs are: {', '.join(known)}.",
+                        "items",
+                        position,
+                        "outputs",
                     )
-        if any(item.instance == "given" for item in exercise.items):
+        if uses_given:
             try:
                 self.given_instance(exercise.given)
-            except (KeyError, TypeError, ValueError) as error:
-                raise GradecheckError(f"the [given] table does not fit kind {exercise.kind!r}: {error}") from None
+            except SpecProblem:
+                raise
+            except (KeyError, TypeError, ValueError, GradecheckError) as error:
+                raise SpecProblem(f"the [given] table does not fit kind {exercise.kind!r}: {error}", "given") from None
+        if any(item.instance == "hidden" for item in exercise.items):
+            from hypothesis.errors import InvalidArgument
+
+            try:
+                self.instance_strategy(exercise.settings).validate()
+            except SpecProblem:
+                raise
+            except (KeyError, TypeError, ValueError, InvalidArgument, GradecheckError) as error:
+                raise SpecProblem(
+                    f"the [settings] table does not fit kind {exercise.kind!r}: random instances cannot be drawn: {error}",
+                    "settings",
+                ) from None
+
+    def check_entry_points(self, exercise: Any) -> None:
+        """The spec's ``[submission] entry_points`` must be functions this kind calls, with its parameters,
+        and must list every function whose outputs an item compares (an empty list: not checked)."""
+        listed = tuple(exercise.entry_points)
+        if not listed:
+            return
+        signatures: dict[str, list[str]] = {}
+        for entry in self.entry_points:
+            if entry.signature not in signatures.setdefault(entry.name, []):
+                signatures[entry.name].append(entry.signature)
+        every = ", ".join(s for group in signatures.values() for s in group)
+        named = set()
+        for text in listed:
+            parsed = _parse_signature(text)
+            if parsed is None:
+                raise SpecProblem(
+                    f"entry point {text!r} should be a call signature such as 'forward(x, w)'; "
+                    f"kind {exercise.kind!r} calls: {every}.",
+                    "submission",
+                    "entry_points",
+                )
+            name, normalized = parsed
+            if name not in signatures:
+                close = difflib.get_close_matches(name, signatures, n=1)
+                raise SpecProblem(
+                    f"entry point {text!r}: kind {exercise.kind!r} calls no function {name!r}"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + f"; it calls: {every}. List those, or leave entry_points out.",
+                    "submission",
+                    "entry_points",
+                )
+            if normalized not in signatures[name]:
+                raise SpecProblem(
+                    f"entry point {text!r}: kind {exercise.kind!r} calls {name} as "
+                    f"{' and '.join(signatures[name])}; write that signature.",
+                    "submission",
+                    "entry_points",
+                )
+            named.add(name)
+        compared = {key for item in exercise.items for key in item.outputs}
+        missing = [
+            signatures[entry.name][0]
+            for entry in self.entry_points
+            if entry.name not in named and compared & set(entry.returns)
+        ]
+        if missing:
+            raise SpecProblem(
+                f"entry_points leaves out {', '.join(dict.fromkeys(missing))}, which kind {exercise.kind!r} calls "
+                f"for the outputs the items compare; add it (or leave entry_points out).",
+                "submission",
+                "entry_points",
+            )
 
     def arguments(self, entry: EntryPoint, instance: Instance) -> list[Any]:
         """The wire values of ``entry``'s arguments for ``instance``."""

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, format_value, jax_reference, sigmoid
+from gradecheck._kinds._base import SpecKey
 from gradecheck._mistakes import Mistake
 
 OUTPUTS = ("d_sigmoid", "d_tanh", "d_relu", "d_leaky_relu")
@@ -76,6 +77,16 @@ class Activations(ExerciseKind):
     )
     mistakes = ("derivative-on-preactivation", "tanh-derivative-on-preactivation", "relu-derivative-at-zero")
     extra_mistakes = (TANH_DERIVATIVE_ON_PREACTIVATION, RELU_DERIVATIVE_AT_ZERO)
+
+    given_keys = {
+        "z": SpecKey("the pre-activations the derivatives are taken at", "array", required=True),
+        "alpha": SpecKey("the leaky ReLU's slope for z <= 0", "number", required=True),
+    }
+    settings_keys = {
+        "max_magnitude": SpecKey("largest |value| of the random z", "number", positive=True, default=4.0),
+        "max_side": SpecKey("the longest side of a random array", "integer", minimum=1, default=5),
+        "max_alpha": SpecKey("the largest random leaky ReLU slope", "number", positive=True, default=0.3),
+    }
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         return {"z": np.array(given["z"], dtype=np.float64), "alpha": np.array(float(given["alpha"]))}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import SpecKey
 from gradecheck._kinds.multiply_gate import SWAPPED_LOCAL_GRADIENTS
 from gradecheck._mistakes import Mistake
 
@@ -52,6 +53,13 @@ class Circuit(ExerciseKind):
     # The gradients (z, z, x + y) do not use the forward's output f: no credit carries forward.
     mistakes = ("chain-rule-missing", "swapped-local-gradients", "sign-error")
     extra_mistakes = (CHAIN_RULE_MISSING, SWAPPED_LOCAL_GRADIENTS)
+
+    given_keys = {
+        "x": SpecKey("x", "number", required=True),
+        "y": SpecKey("y", "number", required=True),
+        "z": SpecKey("z", "number", required=True),
+    }
+    settings_keys = {"max_magnitude": SpecKey("largest |value| of the random x, y and z", "number", positive=True, default=5.0)}
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         return {key: np.array(float(given[key]), dtype=np.float64) for key in ("x", "y", "z")}

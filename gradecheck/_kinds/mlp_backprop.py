@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from gradecheck._answer_types import non_number, not_numbers_message
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, sigmoid
+from gradecheck._kinds._base import SpecKey
 
 __all__ = ["KIND", "MAX_DEPTH", "MlpBackprop", "weight_key", "bias_key"]
 
@@ -152,6 +153,17 @@ class MlpBackprop(ExerciseKind):
         "transposed-weight-gradient",
         "sign-error",
     )
+
+    given_keys = {
+        "weights": SpecKey("the weight matrices weights[l], shape (n_{l+1}, n_l)", "array", required=True),
+        "biases": SpecKey("the bias vectors biases[l], shape (n_{l+1},)", "array", required=True),
+        "x": SpecKey("the input, shape (n_0,)", "array", required=True),
+        "y": SpecKey("the target, shape (n_L,)", "array", required=True),
+    }
+    settings_keys = {
+        "max_depth": SpecKey("the deepest random network (layers)", "integer", minimum=1, maximum=MAX_DEPTH, default=MAX_DEPTH),
+        "max_width": SpecKey("the widest random layer", "integer", minimum=1, default=8),
+    }
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         weights = tuple(np.array(w, dtype=np.float64) for w in given["weights"])

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference
+from gradecheck._kinds._base import SpecKey
 from gradecheck._mistakes import Mistake
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
@@ -68,6 +69,19 @@ class MultiplyGateKind(ExerciseKind):
     # The gradients (y * dz, x * dz) do not use the forward's output: no credit carries forward.
     mistakes = ("swapped-local-gradients", "upstream-ignored", "sign-error")
     extra_mistakes = (SWAPPED_LOCAL_GRADIENTS,)
+
+    given_keys = {
+        "x": SpecKey("the scalar x", "number", required=True),
+        "y": SpecKey("the scalar y", "number", required=True),
+        "dz": SpecKey("the upstream gradient of the scalar call (default 1)", "number"),
+        "X": SpecKey("the array X", "array", required=True),
+        "Y": SpecKey("the array Y, shaped like X", "array", required=True),
+        "dZ": SpecKey("the upstream gradient of the array call, shaped like X", "array", required=True),
+    }
+    settings_keys = {
+        "max_magnitude": SpecKey("largest |value| of the random scalars and arrays", "number", positive=True, default=2.0),
+        "max_side": SpecKey("the longest side of a random array", "integer", minimum=1, default=4),
+    }
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         scalars = {key: np.array(float(given[key]), dtype=np.float64) for key in ("x", "y")}

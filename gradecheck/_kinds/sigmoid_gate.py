@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, jax_reference, sigmoid
+from gradecheck._kinds._base import SpecKey
 from gradecheck._kinds.multiply_gate import SWAPPED_LOCAL_GRADIENTS
 
 N_W, N_X = 3, 2
@@ -50,6 +51,12 @@ class SigmoidGate(ExerciseKind):
         "swapped-local-gradients",
     )
     extra_mistakes = (SWAPPED_LOCAL_GRADIENTS,)
+
+    given_keys = {
+        "w": SpecKey("the 3 weights (w2 is the bias)", "array", required=True),
+        "x": SpecKey("the 2 inputs", "array", required=True),
+    }
+    settings_keys = {"max_magnitude": SpecKey("largest |value| of the random w and x", "number", positive=True, default=1.5)}
 
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         return {

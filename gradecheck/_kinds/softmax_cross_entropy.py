@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, format_value, jax_reference
+from gradecheck._kinds._base import SpecKey
 from gradecheck._mistakes import Mistake
 
 #: Largest number of classes a hidden instance draws; the JAX reference pads to this.
@@ -106,6 +107,18 @@ class SoftmaxCrossEntropy(ExerciseKind):
     mistakes = ("sign-error", "gradient-wrt-probabilities", "softmax-elementwise", "softmax-overflow")
     extra_mistakes = (GRADIENT_WRT_PROBABILITIES, SOFTMAX_ELEMENTWISE, SOFTMAX_OVERFLOW)
 
+    given_keys = {
+        "z": SpecKey(f"the logits, 2 to {MAX_CLASSES} of them", "array", required=True),
+        "label": SpecKey("the true class, a 0-based index into z", "integer", required=True, minimum=0),
+        "shift": SpecKey("added to z for the large-logit checks on given values (default 0)", "number"),
+    }
+    settings_keys = {
+        "max_classes": SpecKey("the most classes of a random instance", "integer", minimum=2, maximum=MAX_CLASSES, default=6),
+        "max_logit": SpecKey("largest |value| of a random logit", "number", positive=True, default=20.0),
+        "min_shift": SpecKey("the smallest |shift| of the large-logit checks", "integer", minimum=0, default=700),
+        "max_shift": SpecKey("the largest |shift| of the large-logit checks (>= min_shift)", "integer", minimum=0, default=1000),
+    }
+
     def given_instance(self, given: Mapping[str, Any]) -> Instance:
         z = np.array(given["z"], dtype=np.float64).reshape(-1)
         label = given["label"]
@@ -122,6 +135,8 @@ class SoftmaxCrossEntropy(ExerciseKind):
             raise ValueError(f"settings.max_classes should be in 2..{MAX_CLASSES}, got {max_classes}")
         magnitude = float(settings.get("max_logit", 20.0))
         low, high = int(settings.get("min_shift", 700)), int(settings.get("max_shift", 1000))
+        if low > high:
+            raise ValueError(f"settings.min_shift ({low}) should be at most settings.max_shift ({high})")
         # Shrinks toward +low: the smallest shift of the large-logit checks.
         shifts = st.tuples(st.integers(low, high), st.booleans()).map(lambda t: float(-t[0] if t[1] else t[0]))
 

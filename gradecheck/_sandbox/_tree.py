@@ -50,6 +50,8 @@ _STDLIB_EXCLUDED = re.compile(
 _LDD_LINE = re.compile(r"^\s*(?:\S+\s+=>\s+)?(/\S+)\s+\(0x[0-9a-f]+\)\s*$")
 #: Trees not used for this long are deleted when another is built.
 _STALE_SECONDS = 14 * 24 * 3600
+#: How many trees are kept at most (each Python environment and gradecheck version has its own).
+_KEEP_TREES = 8
 
 
 class TreeError(RuntimeError):
@@ -323,15 +325,25 @@ def _build(root: Path, python: str, sys_path: Sequence[str], sources: Sequence[t
 
 
 def _prune(cache: Path, keep: Path) -> None:
-    """Delete trees unused for two weeks and partial builds older than an hour."""
+    """Delete trees unused for two weeks, the least recently used beyond :data:`_KEEP_TREES` (if unused for an
+    hour: a grader may be using one), and partial builds older than an hour."""
     now = time.time()
-    for old, age in [(p, _STALE_SECONDS) for p in cache.glob("tree-*")] + [(p, 3600) for p in cache.glob(".tree-*")]:
-        marker = old / ".used" if (old / ".used").exists() else old
+
+    def last_used(tree: Path) -> float:
+        marker = tree / ".used" if (tree / ".used").exists() else tree
         try:
-            if old != keep and now - marker.stat().st_mtime > age:
-                shutil.rmtree(old, ignore_errors=True)
+            return marker.stat().st_mtime
         except OSError:
-            pass
+            return now
+
+    trees = sorted((p for p in cache.glob("tree-*") if p != keep), key=last_used, reverse=True)
+    for rank, old in enumerate(trees, start=1):
+        age = now - last_used(old)
+        if age > _STALE_SECONDS or (rank >= _KEEP_TREES and age > 3600):
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in cache.glob(".tree-*"):
+        if now - last_used(partial) > 3600:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 _BUILT: dict[tuple[str, ...], RuntimeTree] = {}
@@ -341,6 +353,7 @@ def runtime_tree(packages: Sequence[str] = ("numpy",)) -> RuntimeTree:
     """The runtime tree for ``packages`` (top-level import names), built on first use and cached."""
     key = tuple(sorted(packages))
     if key in _BUILT and _BUILT[key].root.is_dir():
+        (_BUILT[key].root / ".used").touch()
         return _BUILT[key]
     python = base_interpreter()
     sys_path = _interpreter_path(python)

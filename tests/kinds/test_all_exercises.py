@@ -13,33 +13,33 @@ import pytest
 
 import gradecheck
 from gradecheck._exercises import exercise_ids, load_exercise
-from gradecheck._kinds import get_kind
+from gradecheck._kinds import kind_of
 
 REFERENCE_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference"
 EXERCISES = exercise_ids()
-#: Kind -> output key -> (forward output, instance key, cotangent key or None): the output is
+#: Exercise -> output key -> (forward output, instance key, cotangent key or None): the output is
 #: d/d instance[key] of sum(cotangent * forward output), for the reference's self-consistency check.
 DERIVATIVES: dict[str, dict[str, tuple[str, str, str | None]]] = {
-    "twelve_weights": {
+    "twelve-weights": {
         "d_weights": ("a", "weights", "upstream"),
         "d_biases": ("a", "biases", "upstream"),
         "d_inputs": ("a", "inputs", "upstream"),
     },
-    "relu_sigmoid": {"dW1": ("E", "W1", None), "db1": ("E", "b1", None), "dW2": ("E", "W2", None), "db2": ("E", "b2", None)},
+    "relu-sigmoid": {"dW1": ("E", "W1", None), "db1": ("E", "b1", None), "dW2": ("E", "W2", None), "db2": ("E", "b2", None)},
     "circuit": {"d_x": ("f", "x", None), "d_y": ("f", "y", None), "d_z": ("f", "z", None)},
-    "softmax_cross_entropy": {"d_z": ("L", "z", None), "d_z_large": ("L_large", "z_large", None)},
-    "two_two_one": {"dw": ("E", "w", None)},
-    "three_two_two": {"dw": ("E", "w", None), "db": ("E", "b", None)},
-    "sigmoid_gate": {"d_w": ("f", "w", None), "d_x": ("f", "x", None)},
-    "multiply_gate": {
+    "softmax-cross-entropy": {"d_z": ("L", "z", None), "d_z_large": ("L_large", "z_large", None)},
+    "two-two-one": {"dw": ("E", "w", None)},
+    "three-two-two": {"dw": ("E", "w", None), "db": ("E", "b", None)},
+    "sigmoid-gate": {"d_w": ("f", "w", None), "d_x": ("f", "x", None)},
+    "multiply-gate": {
         "d_x": ("z", "x", "dz"),
         "d_y": ("z", "y", "dz"),
         "d_X": ("Z", "X", "dZ"),
         "d_Y": ("Z", "Y", "dZ"),
     },
-    "single_neuron": {"dw": ("J", "w", None), "db": ("J", "b", None)},
+    "single-neuron": {"dw": ("J", "w", None), "db": ("J", "b", None)},
 }
-WITH_DERIVATIVES = [e for e in EXERCISES if load_exercise(e).kind in DERIVATIVES]
+WITH_DERIVATIVES = [e for e in EXERCISES if e in DERIVATIVES]
 MISTAKE_FILES = sorted(REFERENCE_DIR.glob("*/mistakes/*.py"))
 
 
@@ -88,7 +88,7 @@ def test_the_presampled_fast_path_grades_like_the_hypothesis_search(
     fast = grade(exercise_id, REFERENCE_DIR / exercise_id / "solution.py")
     assert fast["score"] == fast["max_score"]
     exercise = load_exercise(exercise_id)
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     seen: list[Any] = []
     searched: list[Any] = []
     real_expected = type(kind).expected
@@ -124,10 +124,10 @@ def _plain(value: Any) -> Any:
 @pytest.mark.parametrize("exercise_id", WITH_DERIVATIVES)
 def test_derivative_outputs_match_finite_differences_of_the_forward(exercise_id: str) -> None:
     exercise = load_exercise(exercise_id)
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     instance = kind.given_instance(exercise.given)
     expected = kind.expected(instance)
-    for key, (forward, wrt, cotangent_key) in DERIVATIVES[exercise.kind].items():
+    for key, (forward, wrt, cotangent_key) in DERIVATIVES[exercise_id].items():
         base = np.asarray(instance[wrt], dtype=np.float64)
         cotangent = np.asarray(instance[cotangent_key]) if cotangent_key else 1.0
         numeric = np.zeros(base.size)

@@ -16,7 +16,7 @@ import pytest
 
 from gradecheck._exercises import exercise_ids, load_exercise
 from gradecheck._grading import _hidden_sample, item_elements
-from gradecheck._kinds import get_kind
+from gradecheck._kinds import kind_of
 
 CARRIED = "from your own (wrong) forward pass"
 
@@ -224,13 +224,13 @@ BACKWARD_OUTPUTS = {
     "two-two-one": {"dw"},
     "three-two-two": {"dw", "db"},
 }
-CARRYING = [e for e in exercise_ids() if get_kind(load_exercise(e).kind).carry_from]
+CARRYING = [e for e in exercise_ids() if kind_of(load_exercise(e)).carry_from]
 
 
 def _given_tests(exercise_id: str, keys: set[str]) -> set[str]:
     """The names of the given-value tests of the items that compare any of ``keys``."""
     exercise = load_exercise(exercise_id)
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     expected = kind.expected(kind.given_instance(exercise.given))
     names: set[str] = set()
     for item in exercise.items:
@@ -242,13 +242,13 @@ def _given_tests(exercise_id: str, keys: set[str]) -> set[str]:
 def test_every_kind_whose_backward_uses_its_forward_carries() -> None:
     assert sorted(CARRYING) == sorted(BACKWARD_OUTPUTS)
     for exercise_id in CARRYING:
-        kind = get_kind(load_exercise(exercise_id).kind)
+        kind = kind_of(load_exercise(exercise_id))
         instance = kind.given_instance(load_exercise(exercise_id).given)
         assert {key for rule in kind.backward_from_forward(instance, kind.expected(instance)) for key in rule} == (
             BACKWARD_OUTPUTS[exercise_id]
         )
     for exercise_id in set(exercise_ids()) - set(CARRYING):  # circuit, multiply-gate, activations, mlp-backprop
-        kind = get_kind(load_exercise(exercise_id).kind)
+        kind = kind_of(load_exercise(exercise_id))
         instance = kind.given_instance(load_exercise(exercise_id).given)
         assert kind.backward_from_forward(instance, kind.expected(instance)) == []
 
@@ -256,14 +256,14 @@ def test_every_kind_whose_backward_uses_its_forward_carries() -> None:
 def _instances(exercise_id: str) -> list[dict[str, Any]]:
     """The given instance and the first ten of the first hidden sample."""
     exercise = load_exercise(exercise_id)
-    kind = get_kind(exercise.kind)
+    kind = kind_of(exercise)
     hidden = next(item for item in exercise.items if item.instance == "hidden")
     return [kind.given_instance(exercise.given)] + [i for i, _ in _hidden_sample(exercise, kind, hidden)[:10]]
 
 
 @pytest.mark.parametrize("exercise_id", CARRYING)
 def test_the_method_applied_to_the_reference_forward_gives_the_reference_backward(exercise_id: str) -> None:
-    kind = get_kind(load_exercise(exercise_id).kind)
+    kind = kind_of(load_exercise(exercise_id))
     for instance in _instances(exercise_id):
         expected = kind.expected(instance)
         own = {key: expected[key] for key in kind.carry_from}
@@ -285,7 +285,7 @@ def test_the_method_applied_to_the_reference_forward_gives_the_reference_backwar
 )
 def test_a_catalogued_wrong_reading_of_the_parameters_is_the_submissions_own(exercise_id: str, mistake: str) -> None:
     """Given a forward that reads the parameters the wrong way, the backward done right for that reading is a rule."""
-    kind = get_kind(load_exercise(exercise_id).kind)
+    kind = kind_of(load_exercise(exercise_id))
     for instance in _instances(exercise_id):
         expected, wrong = kind.expected(instance), kind.mistaken(instance, mistake)
         own = {key: np.reshape(wrong[key], np.shape(expected[key])) for key in kind.carry_from}

@@ -11,14 +11,20 @@ import pytest
 from hypothesis import given, settings
 
 from gradecheck._exercises import ExerciseSpecError, load_exercise
-from gradecheck._kinds import get_kind
-from gradecheck._kinds.relu_sigmoid import KINK_MARGIN, hidden_preactivations
+from gradecheck._kinds import kind_of
 
 EXERCISE = load_exercise("relu-sigmoid")
-KIND = get_kind(EXERCISE.kind)
+KIND = kind_of(EXERCISE)
 GIVEN = KIND.given_instance(EXERCISE.given)
 HIDDEN = "hidden: random parameters, inputs and labels"
 PARAMETERS = ("W1", "b1", "W2", "b2")
+#: The least |z1| of any hidden unit, on the given values and on hidden instances ([settings] kink_margin).
+KINK_MARGIN = 0.05
+
+
+def hidden_preactivations(instance: dict[str, Any]) -> np.ndarray:
+    """``z1 = W1 @ x + b1``, shape (4,)."""
+    return np.asarray(instance["W1"]) @ np.asarray(instance["x"]) + np.asarray(instance["b1"])
 
 
 def failed_tests(result: dict[str, Any]) -> set[str]:
@@ -50,6 +56,7 @@ def _central_differences(instance: dict[str, Any], h: float = 1e-6) -> dict[str,
 
 
 def test_given_values_stay_off_the_kink_with_units_on_and_off() -> None:
+    assert KIND.spec.sampling.kink_margin == KINK_MARGIN
     z1 = hidden_preactivations(GIVEN)
     assert np.all(np.abs(z1) >= KINK_MARGIN)
     # The statement says two of the four hidden units are off.

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from gradecheck import strategies as gst
 from gradecheck._exercises import load_exercise
-from gradecheck._kinds import get_kind
+from gradecheck._kinds import kind_of
 
 EXERCISE = load_exercise("single-neuron")
-KIND = get_kind(EXERCISE.kind)
+KIND = kind_of(EXERCISE)
 GIVEN = KIND.given_instance(EXERCISE.given)
 HIDDEN = "hidden: random batches, weights, biases and targets"
 GRADIENTS = {"dJ/dw1", "dJ/dw2", "dJ/db"}

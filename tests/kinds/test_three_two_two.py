@@ -11,11 +11,11 @@ from hypothesis import given, settings
 
 from gradecheck._audit import audit_key
 from gradecheck._exercises import load_exercise
-from gradecheck._kinds import get_kind
-from gradecheck._kinds._small_network import weight_matrices
+from gradecheck._kinds import kind_of
+from gradecheck._kinds._network_spec import absorb
 
 EXERCISE = load_exercise("three-two-two")
-KIND = get_kind(EXERCISE.kind)
+KIND = kind_of(EXERCISE)
 GIVEN = KIND.given_instance(EXERCISE.given)
 HIDDEN = "hidden: random weights, biases, inputs, targets and learning rates"
 HIDDEN_LAYER = {f"dE/dw{k}" for k in range(1, 7)} | {"dE/db1", "dE/db2"}
@@ -59,10 +59,12 @@ def _central_differences(w, b, x, target, h: float = 1e-6) -> tuple[np.ndarray, 
 
 def test_the_numbering_is_the_seed_table() -> None:
     # docs/notes/seeds.md section 6: weights[0] = [[w1, w3, w5], [w2, w4, w6]], weights[1] = [[w7, w9], [w8, w10]].
-    W1, W2 = weight_matrices(np.arange(1.0, 11.0), KIND.numbering, KIND.widths)
+    numbered = absorb(KIND.spec, {**GIVEN, "w": np.arange(1.0, 11.0), "b": np.arange(1.0, 5.0)})
+    W1, W2 = numbered.weights
     np.testing.assert_array_equal(W1, [[1, 3, 5], [2, 4, 6]])
     np.testing.assert_array_equal(W2, [[7, 9], [8, 10]])
-    assert KIND.bias_numbering == ((0, 0), (0, 1), (1, 0), (1, 1))
+    # b1 h_a, b2 h_b, b3 y1, b4 y2
+    assert [b.tolist() for b in numbered.biases] == [[1.0, 2.0], [3.0, 4.0]]
 
 
 def test_worked_example_agrees_with_central_differences() -> None:

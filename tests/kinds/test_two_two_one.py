@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 
 from gradecheck._exercises import load_exercise
-from gradecheck._kinds import get_kind
-from gradecheck._kinds._small_network import source_major_numbering, target_major_numbering
+from gradecheck._kinds import kind_of
+from gradecheck._kinds._network_spec import flat_positions
 
 EXERCISE = load_exercise("two-two-one")
-KIND = get_kind(EXERCISE.kind)
+KIND = kind_of(EXERCISE)
 GIVEN = KIND.given_instance(EXERCISE.given)
 HIDDEN = "hidden: random weights, inputs, targets and learning rates"
 GRADIENTS = {f"dE/dw{k}" for k in range(1, 7)}
@@ -46,11 +46,13 @@ def _central_differences(w: np.ndarray, x: np.ndarray, target: float, h: float =
 
 
 def test_the_numbering_is_the_seed_table() -> None:
-    # docs/notes/seeds.md section 5: w1 x1->h_a, w2 x1->h_b, w3 x2->h_a, w4 x2->h_b, w5 h_a->y, w6 h_b->y.
-    assert KIND.numbering == ((0, 0, 0), (0, 1, 0), (0, 0, 1), (0, 1, 1), (1, 0, 0), (1, 0, 1))
-    assert source_major_numbering((2, 2, 1)) == KIND.numbering
-    # Reading row by row swaps w2 and w3 only.
-    assert target_major_numbering((2, 2, 1)) == ((0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 0, 1))
+    # docs/notes/seeds.md section 5: w1 x1->h_a, w2 x1->h_b, w3 x2->h_a, w4 x2->h_b, w5 h_a->y, w6 h_b->y,
+    # as (layer index, receiving unit, sending unit) of each flat index.
+    assert flat_positions(KIND.spec, (2, 2, 1)) == ((0, 0, 0), (0, 1, 0), (0, 0, 1), (0, 1, 1), (1, 0, 0), (1, 0, 1))
+    # Reading row by row (the weight-numbering-mixed-up mistake) swaps w2 and w3 only.
+    assert flat_positions(KIND.spec, (2, 2, 1), "row_major") == (
+        (0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 0, 1)
+    )
 
 
 def test_given_values_are_the_seeds() -> None:

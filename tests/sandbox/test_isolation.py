@@ -513,3 +513,24 @@ def test_a_closing_container_fork_server_sweeps_no_uid_that_another_process_hold
         assert processes_named(name), "closing a fork server killed a worker of another process"
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_the_cache_keeps_the_trees_in_use_and_prunes_old_ones(tmp_path: Path, monkeypatch) -> None:
+    from gradecheck._sandbox import _tree
+
+    monkeypatch.setenv("GRADECHECK_CACHE_DIR", str(tmp_path))
+    stale = time.time() - 3 * 3600
+    for k in range(12):
+        old = tmp_path / f"tree-old{k:02d}"
+        (old / "x").mkdir(parents=True)
+        (old / ".used").touch()
+        os.utime(old / ".used", (stale + k, stale + k))  # old00 is the least recently used
+    recent = tmp_path / "tree-recent"
+    recent.mkdir()
+    (recent / ".used").touch()
+    monkeypatch.setattr(_tree, "_BUILT", {})
+    built = _tree.runtime_tree()
+    kept = sorted(p.name for p in tmp_path.glob("tree-*"))
+    assert built.root.name in kept and "tree-recent" in kept
+    assert len(kept) == _tree._KEEP_TREES, kept  # the one built and the most recently used others
+    assert "tree-old11" in kept and "tree-old00" not in kept

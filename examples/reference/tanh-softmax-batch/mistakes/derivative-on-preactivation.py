@@ -1,0 +1,25 @@
+"""tanh-softmax-batch, known wrong: tanh's derivative computed as 1 - Z1**2 from the pre-activation."""
+
+import numpy as np
+
+
+def _softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def forward(W1, b1, W2, b2, X):
+    return _softmax(np.tanh(X @ W1 + b1) @ W2 + b2)
+
+
+def loss(W1, b1, W2, b2, X, Y):
+    return -np.sum(Y * np.log(forward(W1, b1, W2, b2, X))) / len(X)
+
+
+def backward(W1, b1, W2, b2, X, Y):
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    P = _softmax(A1 @ W2 + b2)
+    dZ2 = (P - Y) / len(X)
+    dZ1 = (dZ2 @ W2.T) * (1.0 - Z1**2)
+    return X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0)
