@@ -18,7 +18,7 @@ import json
 import time
 import types
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings as hypothesis_setting
 
 from gradecheck._exercises import ExerciseSpecError
 from gradecheck._kinds._arrays import SpecTable
-from gradecheck._kinds._base import ExerciseKind, Instance, format_value
+from gradecheck._kinds._base import ExerciseKind, Instance, KeyDeclarations, SpecKey, format_value
 from gradecheck._kinds._reference import ReferenceSolutionError, load_module, mistake_from_docstring, reference_files
 from gradecheck._mistakes import MISTAKES, Mistake
 
@@ -67,6 +67,23 @@ class FiniteDifferenceBudget:
         return self.evaluations if time.monotonic() < self.deadline else 0
 
 
+#: What the ``[settings]`` keys of the generic kinds hold.
+SETTING_DESCRIPTIONS = {
+    "max_magnitude": "largest |value| of a hidden instance's arrays, unless [<kind>.values] says otherwise (default 2.0)",
+    "upstream_magnitude": "largest |value| of a hidden instance's upstream gradient (default 2.0)",
+}
+
+
+def settings_declarations(*names: str) -> dict[str, SpecKey]:
+    """``[settings]`` keys of a generic kind: positive numbers."""
+    return {name: SpecKey(SETTING_DESCRIPTIONS[name], "number", positive=True) for name in names}
+
+
+def array_declarations(names: Iterable[str], what: str, *, optional: Collection[str] = ()) -> dict[str, SpecKey]:
+    """One key per array name (``[given]``, or a nested table of the kind's own)."""
+    return {name: SpecKey(f"{what} {name}", "any", required=name not in optional) for name in names}
+
+
 class GenericKind(ExerciseKind):
     """Base of the kinds configured by a spec table and graded against the instructor's reference.
 
@@ -79,11 +96,11 @@ class GenericKind(ExerciseKind):
     #: The keys each of the kind's spec tables may hold.  Sub-tables whose keys
     #: are the exercise's own names (arrays, dimensions) map to ``None`` here
     #: and to the actual names on a bound kind.
-    section_keys: Mapping[str, frozenset[str] | None] = {}
+    section_keys: Mapping[str, KeyDeclarations | None] = {}
     #: The keys of ``[settings]`` (each a positive number).
-    settings_keys: frozenset[str] = frozenset()
+    settings_keys: KeyDeclarations = {}
     #: The keys of ``[given]``: the exercise's array names, so ``None`` until bound.
-    given_keys: frozenset[str] | None = None
+    given_keys: KeyDeclarations | None = None
     #: Keys of ``[given]`` that may be left out (they have defaults).
     optional_given_keys: frozenset[str] = frozenset()
 

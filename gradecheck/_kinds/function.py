@@ -57,16 +57,41 @@ from hypothesis import strategies as st
 from gradecheck._answer_types import non_number
 from gradecheck._exercises import ExerciseSpecError
 from gradecheck._kinds._arrays import ArraySchema, SpecTable, read_schema
-from gradecheck._kinds._base import EntryPoint, Instance, OutputError, as_output_array, format_value
-from gradecheck._kinds._generic import OWN_SLOPE, PATTERN_OVERLAP, GenericKind, jaccard, same_instance, within_error
+from gradecheck._kinds._base import EntryPoint, Instance, KeyDeclarations, OutputError, SpecKey, as_output_array, format_value
+from gradecheck._kinds._generic import (
+    OWN_SLOPE,
+    PATTERN_OVERLAP,
+    GenericKind,
+    array_declarations,
+    jaccard,
+    same_instance,
+    settings_declarations,
+    within_error,
+)
 from gradecheck._kinds._reference import ReferenceSolutionError, as_float_tree, trusted_call
 from gradecheck._kinds._slopes import EvaluationError, Slopes, jacobian
 from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
 __all__ = ["FunctionKind", "KIND"]
 
-_FUNCTION_KEYS = frozenset({"functions", "shapes", "dimensions", "values", "fd_rtol", "fd_atol"})
-_ENTRY_KEYS = frozenset({"name", "arguments", "returns", "gradient_of", "with_respect_to", "cotangent"})
+#: The keys of each ``[[function.functions]]`` table.
+_ENTRY_KEYS: dict[str, SpecKey] = {
+    "name": SpecKey("the function's name, in the submission and in the reference", "string", required=True),
+    "arguments": SpecKey("the instance arrays passed, in order", "strings", required=True),
+    "returns": SpecKey("the names of the returned values (several: a tuple)", "strings", required=True),
+    "gradient_of": SpecKey("for a gradient function: the function it differentiates", "string"),
+    "with_respect_to": SpecKey("the arguments of gradient_of differentiated, one per returned value", "strings"),
+    "cotangent": SpecKey("the argument holding dL/d(output of gradient_of) (a vector-Jacobian product)", "string"),
+}
+#: The keys of ``[function]`` (docs/exercise-format.md, "The function kind").
+_FUNCTION_KEYS: dict[str, SpecKey] = {
+    "functions": SpecKey("the graded functions, one [[function.functions]] table each", "tables", required=True, keys=_ENTRY_KEYS),
+    "shapes": SpecKey("each argument's and returned value's shape: a list of dimension names and sizes", "table"),
+    "dimensions": SpecKey("each dimension's range [low, high] on hidden instances", "table"),
+    "values": SpecKey("an argument's value range [low, high] on hidden instances", "table"),
+    "fd_rtol": SpecKey("relative tolerance of the reference's finite-difference self-check (default 1e-6)", "number", positive=True),
+    "fd_atol": SpecKey("absolute tolerance of the reference's finite-difference self-check (default 1e-8)", "number", positive=True),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,14 +119,9 @@ class FunctionKind(GenericKind):
     """The generic ``function`` kind; :meth:`bind` configures it from an exercise's ``[function]`` table."""
 
     section = "function"
-    section_keys: Mapping[str, frozenset[str] | None] = {
-        "function": _FUNCTION_KEYS,
-        "function.functions": _ENTRY_KEYS,  # each [[function.functions]] table
-        "function.shapes": None,  # every argument and returned value
-        "function.dimensions": None,  # every dimension named in function.shapes
-        "function.values": None,  # any argument
-    }
-    settings_keys = frozenset({"max_magnitude"})
+    # Nested tables' keys are the exercise's own names: any on the unbound kind, exactly those once bound.
+    section_keys: Mapping[str, KeyDeclarations | None] = {"function": _FUNCTION_KEYS}
+    settings_keys = settings_declarations("max_magnitude")
 
     functions: tuple[FunctionSpec, ...]
     schema: ArraySchema
@@ -156,13 +176,18 @@ class FunctionKind(GenericKind):
         self.fd_atol = table.number("fd_atol", 1e-8, positive=True)
         self.argument_names = tuple(arguments)
         self.section_keys = {
-            "function": _FUNCTION_KEYS,
-            "function.functions": _ENTRY_KEYS,
-            "function.shapes": frozenset((*arguments, *returns)),
-            "function.dimensions": frozenset(schema.dimension_names),
-            "function.values": frozenset(arguments),
+            "function": {
+                **_FUNCTION_KEYS,
+                "shapes": dataclasses.replace(_FUNCTION_KEYS["shapes"], keys=array_declarations((*arguments, *returns), "the shape of")),
+                "dimensions": dataclasses.replace(
+                    _FUNCTION_KEYS["dimensions"], keys=array_declarations(schema.dimension_names, "the range of", optional=schema.dimension_names)
+                ),
+                "values": dataclasses.replace(
+                    _FUNCTION_KEYS["values"], keys=array_declarations(arguments, "the value range of", optional=arguments)
+                ),
+            }
         }
-        self.given_keys = frozenset(arguments)
+        self.given_keys = array_declarations(arguments, "the given")
         self.entry_points = tuple(
             EntryPoint(f.name, f.arguments, tuple("float" if schema.shapes[a] == () else "array" for a in f.arguments), f.returns)
             for f in functions

@@ -65,11 +65,13 @@ from hypothesis import strategies as st
 from gradecheck._answer_types import non_number
 from gradecheck._exercises import ExerciseSpecError
 from gradecheck._kinds._arrays import ArraySchema, SpecTable, read_schema
-from gradecheck._kinds._base import EntryPoint, Instance, OutputError, as_output_array, format_value
+from gradecheck._kinds._base import EntryPoint, Instance, KeyDeclarations, OutputError, SpecKey, as_output_array, format_value
 from gradecheck._kinds._generic import (
     OWN_SLOPE,
     PATTERN_OVERLAP,
     GenericKind,
+    array_declarations,
+    settings_declarations,
     jaccard,
     same_instance,
     within_error,
@@ -80,9 +82,19 @@ from gradecheck._sandbox import SandboxedSubmission, SubmissionFailure
 
 __all__ = ["LayerKind", "KIND"]
 
-_LAYER_KEYS = frozenset(
-    {"class", "arguments", "inputs", "params", "output", "shapes", "dimensions", "values", "fd_rtol", "fd_atol"}
-)
+#: The keys of ``[layer]`` (docs/exercise-format.md, "The layer kind").
+_LAYER_KEYS: dict[str, SpecKey] = {
+    "class": SpecKey("the class the submission and the reference define, e.g. 'LayerNorm'", "string", required=True),
+    "arguments": SpecKey("the constructor's positional arguments: dimension names (passed as sizes) and numbers", "list"),
+    "inputs": SpecKey("forward's inputs, in order", "strings", required=True),
+    "params": SpecKey("the keys of the layer's params and grads dicts", "strings"),
+    "output": SpecKey("the name of forward's output (default 'y')", "string"),
+    "shapes": SpecKey("each input's, parameter's and the output's shape: a list of dimension names and sizes", "table"),
+    "dimensions": SpecKey("each dimension's range [low, high] on hidden instances", "table"),
+    "values": SpecKey("an input's or parameter's value range [low, high] on hidden instances", "table"),
+    "fd_rtol": SpecKey("relative tolerance of the reference's finite-difference self-check (default 1e-6)", "number", positive=True),
+    "fd_atol": SpecKey("absolute tolerance of the reference's finite-difference self-check (default 1e-8)", "number", positive=True),
+}
 UPSTREAM = "upstream"
 
 
@@ -124,13 +136,9 @@ class LayerKind(GenericKind):
     """The generic ``layer`` kind; :meth:`bind` configures it from an exercise's ``[layer]`` table."""
 
     section = "layer"
-    section_keys: Mapping[str, frozenset[str] | None] = {
-        "layer": _LAYER_KEYS,
-        "layer.shapes": None,  # every input, parameter and the output
-        "layer.dimensions": None,  # every dimension named in layer.shapes
-        "layer.values": None,  # any input or parameter
-    }
-    settings_keys = frozenset({"max_magnitude", "upstream_magnitude"})
+    # Nested tables' keys are the exercise's own names: any on the unbound kind, exactly those once bound.
+    section_keys: Mapping[str, KeyDeclarations | None] = {"layer": _LAYER_KEYS}
+    settings_keys = settings_declarations("max_magnitude", "upstream_magnitude")
     optional_given_keys = frozenset({UPSTREAM})
 
     config: LayerConfig
@@ -183,12 +191,18 @@ class LayerKind(GenericKind):
             fd_atol=table.number("fd_atol", 1e-8, positive=True),
         )
         self.section_keys = {
-            "layer": _LAYER_KEYS,
-            "layer.shapes": frozenset(names),
-            "layer.dimensions": frozenset(schema.dimension_names),
-            "layer.values": frozenset((*inputs, *params)),
+            "layer": {
+                **_LAYER_KEYS,
+                "shapes": dataclasses.replace(_LAYER_KEYS["shapes"], keys=array_declarations(names, "the shape of")),
+                "dimensions": dataclasses.replace(
+                    _LAYER_KEYS["dimensions"], keys=array_declarations(schema.dimension_names, "the range of", optional=schema.dimension_names)
+                ),
+                "values": dataclasses.replace(
+                    _LAYER_KEYS["values"], keys=array_declarations((*inputs, *params), "the value range of", optional=(*inputs, *params))
+                ),
+            }
         }
-        self.given_keys = frozenset((*inputs, *params, UPSTREAM))
+        self.given_keys = array_declarations((*inputs, *params, UPSTREAM), "the given", optional=(UPSTREAM,))
         signature = [str(a) for a in arguments]
         self.entry_points = (
             EntryPoint(class_name, tuple(signature), tuple("int" if isinstance(a, str) else "float" for a in arguments), ()),

@@ -68,16 +68,18 @@ def copy_exercise(tmp_path: Path, exercise: str = "layer-norm") -> tuple[Path, P
 def test_the_bound_kind_reads_the_layer_table() -> None:
     assert [e.signature for e in KIND.entry_points] == list(EXERCISE.entry_points)
     assert KIND.output_keys == ("y", "d_x", "d_gamma", "d_beta")
-    assert KIND.given_keys == {"x", "gamma", "beta", "upstream"} and KIND.optional_given_keys == {"upstream"}
-    assert KIND.settings_keys == {"max_magnitude", "upstream_magnitude"}
-    assert KIND.section_keys["layer"] >= {"class", "arguments", "inputs", "params", "output", "shapes", "dimensions", "values"}
-    assert KIND.section_keys["layer.shapes"] == {"x", "gamma", "beta", "y"}
-    assert KIND.section_keys["layer.dimensions"] == {"batch", "features"}
+    assert set(KIND.given_keys) == {"x", "gamma", "beta", "upstream"} and KIND.optional_given_keys == {"upstream"}
+    assert [k for k, v in KIND.given_keys.items() if not v.required] == ["upstream"]
+    assert set(KIND.settings_keys) == {"max_magnitude", "upstream_magnitude"}
+    assert set(KIND.section_keys["layer"]) >= {"class", "arguments", "inputs", "params", "output", "shapes", "dimensions", "values"}
+    assert set(KIND.section_keys["layer"]["shapes"].keys) == {"x", "gamma", "beta", "y"}
+    assert set(KIND.section_keys["layer"]["dimensions"].keys) == {"batch", "features"}
     assert KIND.constructor_arguments(GIVEN) == [4]
     assert GIVEN["upstream"].shape == (2, 4) and not np.all(GIVEN["upstream"] == 1)
     # The unbound kind declares its tables' fixed keys too (the strict spec reader can use them).
     unbound = get_kind("layer")
-    assert unbound.section_keys["layer"] == KIND.section_keys["layer"] and unbound.given_keys is None
+    assert set(unbound.section_keys["layer"]) == set(KIND.section_keys["layer"]) and unbound.given_keys is None
+    assert unbound.section_keys["layer"]["shapes"].keys is None
 
 
 SPEC = (EXERCISE_DIR / "exercise.toml").read_text()
@@ -86,8 +88,8 @@ SPEC = (EXERCISE_DIR / "exercise.toml").read_text()
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        (lambda s: s.replace('class = "LayerNorm"', 'clas = "LayerNorm"'), ["'layer.clas'", "did you mean 'class'"]),
-        (lambda s: s.replace('inputs = ["x"]', 'inputs = "x"'), ["'layer.inputs'", "a list of names", "'x'"]),
+        (lambda s: s.replace('class = "LayerNorm"', 'clas = "LayerNorm"'), ["exercise.toml:13: unknown key 'clas' in [layer]", "Did you mean 'class'"]),
+        (lambda s: s.replace('inputs = ["x"]', 'inputs = "x"'), ["exercise.toml:15: [layer] inputs should be a list of strings", "found 'x'"]),
         (lambda s: s.replace('params = ["gamma", "beta"]', 'params = ["gamma", "gamma"]'), ["'layer.params'", "each once"]),
         (lambda s: s.replace('gamma = ["features"]\nbeta', 'beta'), ["'layer.shapes.gamma'", "it is missing"]),
         (lambda s: s.replace('y = ["batch", "features"]', 'y = ["batch", "width"]'), ["'layer.shapes.y'", "dimensions that some input"]),
@@ -97,16 +99,16 @@ SPEC = (EXERCISE_DIR / "exercise.toml").read_text()
         (lambda s: s.replace('arguments = ["features"]', 'arguments = ["width"]'), ["'layer.arguments'", "batch, features"]),
         (lambda s: s.replace('arguments = ["features"]', "arguments = [true]"), ["'layer.arguments'", "[True]"]),
         (lambda s: s.replace("gamma = [1.0, 0.5, 2.0, -1.0]", "gamma = [1.0, 0.5, 2.0]"), ["given.gamma", "features = 3", "features = 4"]),
-        (lambda s: s.replace("gamma = [1.0, 0.5, 2.0, -1.0]\n", ""), ["'given.gamma'", "it is missing"]),
-        (lambda s: s.replace("beta = [0.0, 0.1, -0.2, 0.5]", 'beta = [0.0, 0.1, -0.2, 0.5]\nactivation = "tanh"'), ["given.activation", "unknown"]),
+        (lambda s: s.replace("gamma = [1.0, 0.5, 2.0, -1.0]\n", ""), ["[given] is missing 'gamma'"]),
+        (lambda s: s.replace("beta = [0.0, 0.1, -0.2, 0.5]", 'beta = [0.0, 0.1, -0.2, 0.5]\nactivation = "tanh"'), ["unknown key 'activation' in [given]", "Known keys there: x, gamma, beta, upstream"]),
         (lambda s: s.replace("beta = [0.0, 0.1, -0.2, 0.5]", 'beta = ["0.0", 0.1, -0.2, 0.5]'), ["'given.beta'", "numbers"]),
         (lambda s: s.replace("upstream = [[1.0, -1.0, 0.5, 2.0], [0.5, 1.5, -2.0, 1.0]]", "upstream = [1.0, 2.0]"), ["'given.upstream'", "(2, 4)"]),
         (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = -1"), ["'settings.max_magnitude'", "positive", "-1"]),
         (lambda s: s.replace("max_magnitude = 2.0", "max_magnitud = 2.0"), ["'settings.max_magnitud'", "did you mean 'max_magnitude'"]),
         (lambda s: s.replace('outputs = ["d_beta"]', 'outputs = ["d_bias"]'), ["d_bias", "d_beta"]),
         (lambda s: s.replace("[layer.dimensions]", "[layer.values]\nx = [2.0, 1.0]\n\n[layer.dimensions]"), ["'layer.values.x'", "low < high"]),
-        (lambda s: s.replace("[layer]", "[network]\nlayers = 2\n\n[layer]"), ["unknown table [network]"]),
-        (lambda s: s.replace("[layer]", "[layr]").replace("[layer.", "[layr."), ["[layer] table", "has none"]),
+        (lambda s: s.replace("[layer]", "[network]\nlayers = 2\n\n[layer]"), ["exercise.toml:12: unknown key 'network' in the top level"]),
+        (lambda s: s.replace("[layer]", "[layr]").replace("[layer.", "[layr."), ["unknown key 'layr'", "Did you mean 'layer'"]),
     ],
 )
 def test_malformed_layer_specs_are_refused_naming_file_key_and_expectation(tmp_path: Path, edit: Any, words: list[str]) -> None:
