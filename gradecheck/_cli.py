@@ -184,6 +184,8 @@ def template(exercise_id: str, output: str | None, force: bool) -> None:
             title=exercise.title,
             statement=exercise.statement,
             starter_code=exercise.starter_code,
+            allowed_packages=exercise.allowed_packages,
+            forbidden_imports=exercise.forbidden_imports,
         )
     except (GradecheckError, OSError) as error:
         raise _CannotRun(str(error)) from None

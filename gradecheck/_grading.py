@@ -579,7 +579,9 @@ def grade_source(
     error_kind: str | None = None
     mistakes: list[str] = []
     try:
-        with SandboxedSubmission(source, filename, exercise.forbidden_imports, limits) as submission:
+        with SandboxedSubmission(
+            source, filename, exercise.forbidden_imports, limits, packages=exercise.allowed_packages
+        ) as submission:
             banned = forbidden_imports_in(source, exercise.forbidden_imports) or submission.forbidden_attempts
             if banned:
                 error_kind = "forbidden-import"

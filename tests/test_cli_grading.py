@@ -31,6 +31,10 @@ def test_template_writes_a_notebook_that_check_recognises(tmp_path: Path, capsys
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata["gradecheck"]["exercise"] == "twelve-weights"
     assert any("def backward" in cell.source for cell in notebook.cells if cell.cell_type == "code")
+    intro = notebook.cells[0].source
+    title_lines = [line for line in intro.splitlines() if line.startswith("# ")]
+    assert len(title_lines) == 1, title_lines  # the statement's own heading, not the title a second time
+    assert "### What you may import" in intro and "`jax`" in intro and "`matplotlib`" in intro
     assert main(["template", "twelve-weights", "-o", str(path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["check", str(path)]) == 1  # the starter raises NotImplementedError

@@ -27,6 +27,7 @@ from gradecheck._sandbox._forkserver import ForkServer, worker_environment
 from gradecheck._sandbox._isolation import NO_ISOLATION_WARNING, resolve_isolation
 from gradecheck._sandbox._limits import Limits, SandboxError, SubmissionFailure
 from gradecheck._sandbox._slots import Slot, acquire_slot
+from gradecheck._sandbox._tree import DEFAULT_PACKAGES
 
 __all__ = ["SandboxedSubmission"]
 
@@ -79,6 +80,10 @@ class SandboxedSubmission:
             (refused with a message and recorded; under OS isolation they are
             also absent from the worker's filesystem).
         limits: resource limits and isolation (defaults: :class:`Limits`).
+        packages: the packages the submission may import besides the standard
+            library (top-level import names; numpy is always there): the
+            runtime tree holds these and nothing else.  matplotlib, seaborn,
+            tqdm and IPython get stand-ins that do nothing unless listed here.
 
     Raises :class:`~gradecheck._sandbox.SandboxError` when the requested
     isolation is not available or a worker could not be confined: the
@@ -92,8 +97,10 @@ class SandboxedSubmission:
         filename: str = "submission.py",
         forbidden_imports: Sequence[str] = (),
         limits: Limits | None = None,
+        packages: Sequence[str] = DEFAULT_PACKAGES,
     ) -> None:
         self.source = source
+        self.packages = tuple(dict.fromkeys((*DEFAULT_PACKAGES, *packages)))
         self.filename = filename
         self.forbidden_imports = tuple(forbidden_imports)
         self.limits = limits or Limits()
@@ -149,12 +156,12 @@ class SandboxedSubmission:
             self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
             home = self._folder
         try:
-            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+            self._spawn_with(ForkServer.get(self.isolation, self.limits, self.packages), uid, gid, home)
         except SandboxError:
             if self._server is None or not self._server.broken:
                 raise  # the worker could not be confined: no second try
             # The fork server died (killed, say, by a worker of the "none" mode); a fresh one gets one try.
-            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+            self._spawn_with(ForkServer.get(self.isolation, self.limits, self.packages), uid, gid, home)
 
     def _spawn_with(self, server: ForkServer, uid: int | None, gid: int | None, home: str) -> None:
         self._server = server
@@ -210,6 +217,7 @@ class SandboxedSubmission:
                     "source": self.source,
                     "filename": self.filename,
                     "forbidden": list(self.forbidden_imports),
+                    "packages": list(self.packages),
                     "protected": [str(_PACKAGE_DIR)] if self.isolation.level == "none" else [],
                     "response_bytes": self.limits.response_bytes,
                 },
