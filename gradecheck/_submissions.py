@@ -30,6 +30,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gradecheck._errors import InvalidArgumentError, SubmissionError
 from gradecheck._safe_files import RefusedFile, describe_size, read_regular_file
+from gradecheck._text import first_line, shorten
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -609,5 +610,4 @@ def _json_type(value: object) -> str:
 
 
 def _shorten(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= _NOTE_WIDTH else line[: _NOTE_WIDTH - 3] + "..."
+    return shorten(first_line(text), _NOTE_WIDTH)

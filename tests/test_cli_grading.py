@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -131,3 +132,26 @@ def test_exercises_verbose_shows_reference_and_wrong_files(capsys) -> None:
     assert main(["exercises", "-v"]) == 0
     out = capsys.readouterr().out
     assert str(CORRECT) in out and str(WRONG) in out
+
+
+def test_a_timed_out_submission_has_its_whole_reason_in_the_console_and_the_gradebook(tmp_path: Path, capsys) -> None:
+    (tmp_path / "loop.py").write_text("def forward(weights, inputs, biases):\n    while True:\n        pass\n")
+    out = tmp_path / "out"
+    assert main(["grade", "twelve-weights", str(tmp_path / "loop.py"), "--out", str(out), "--timeout", "2"]) == 0
+    console = capsys.readouterr().out
+    reason = json.loads((out / "loop.json").read_text())["gradecheck"]["error"]
+    assert reason.startswith("Timed out after") and reason.endswith("Nothing after it was run.")
+    assert "loading included) ran out: is there an endless loop, or very slow code?" in console
+    assert console.count("Nothing after it was run.") == 1  # the whole reason
+    rows = list(csv.DictReader((out / "gradebook.csv").read_text().splitlines()))
+    assert rows[0]["error"] == reason
+
+
+def test_a_long_reason_is_shown_whole_in_the_console(tmp_path: Path, capsys) -> None:
+    (tmp_path / "broken.ipynb").write_text('{"nbformat": 4, "cells": [')
+    out = tmp_path / "out"
+    assert main(["grade", "twelve-weights", str(tmp_path / "broken.ipynb"), "--out", str(out)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "broken.ipynb" in line and "/ 15" in line)
+    reason = json.loads((out / "broken.json").read_text())["gradecheck"]["error"]
+    assert "invalid JSON at line 1 column 27 (Expecting value)." in reason and len(reason) > 150
+    assert line.endswith("0 / 15  " + reason)

@@ -451,7 +451,7 @@ def test_windows_line_endings_in_cells():
 def test_long_removed_lines_are_shortened_in_notes():
     line = "!" + "x" * 200
     (note,) = read_cells(f"y = 1\n{line}").notes
-    assert note.endswith("...") and len(note) < len(line)
+    assert note.endswith("\N{HORIZONTAL ELLIPSIS}") and len(note) < len(line)
 
 
 # --- Hypothesis: round trips ---------------------------------------------------------
