@@ -82,7 +82,8 @@ def verify(target: str, max_examples: int, order: str) -> None:
         optionally params / grads dicts and input_shapes;
         checked against finite differences of its own forward;
       - backprop(weights, biases, x, y) -> (d_weights, d_biases) for a sigmoid
-        network with E = 0.5*sum((a_L - y)**2) (DESIGN.md C4);
+        network with E = 0.5*sum((a_L - y)**2), every layer a sigmoid
+        (the mlp-backprop exercise: gradecheck template mlp-backprop);
         checked against the JAX reference on random architectures.
 
     Examples are drawn deterministically, so the same code always gets the

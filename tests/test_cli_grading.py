@@ -12,7 +12,7 @@ import pytest
 import gradecheck
 from gradecheck._audit import reference_values
 from gradecheck._cli import main
-from gradecheck._exercises import exercise_ids, load_exercise
+from gradecheck._exercises import exercise_ids, load_exercise, reference_dir
 
 REFERENCE_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference"
 CORRECT = REFERENCE_DIR / "twelve-weights" / "solution.py"
@@ -155,3 +155,34 @@ def test_a_long_reason_is_shown_whole_in_the_console(tmp_path: Path, capsys) -> 
     reason = json.loads((out / "broken.json").read_text())["gradecheck"]["error"]
     assert "invalid JSON at line 1 column 27 (Expecting value)." in reason and len(reason) > 150
     assert line.endswith("0 / 15  " + reason)
+
+
+def test_check_of_a_notebook_without_cell_ids_leaves_nothing_open(tmp_path: Path) -> None:
+    # nbformat 4.4 notebooks have no cell ids; the process must end without ResourceWarnings (fork server, socket).
+    import subprocess
+    import sys
+
+    exercise = load_exercise("twelve-weights")
+    notebook = nbformat.v4.new_notebook(metadata={"gradecheck": {"exercise": exercise.id, "version": exercise.version}})
+    notebook.nbformat_minor = 4
+    notebook.cells = [nbformat.v4.new_code_cell((reference_dir(exercise.directory) / "solution.py").read_text())]
+    for cell in notebook.cells:
+        del cell["id"]
+    path = tmp_path / "noid.ipynb"
+    path.write_text(nbformat.writes(notebook, version=4))
+    assert '"id"' not in path.read_text()
+    done = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-m", "gradecheck", "check", str(path)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Score: 10 / 10" in done.stdout
+    assert "ResourceWarning" not in done.stderr, done.stderr
+
+
+def test_verify_help_cites_nothing_outside_the_repository() -> None:
+    from click.testing import CliRunner
+
+    from gradecheck._cli import cli
+
+    text = CliRunner().invoke(cli, ["verify", "--help"]).output
+    assert "DESIGN" not in text and ".md" not in text
+    assert "gradecheck template mlp-backprop" in text

@@ -12,6 +12,7 @@ in it; in the container mode, workers die with their fork server
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -62,6 +63,7 @@ class ForkServer:
 
     _lock = threading.Lock()
     _instances: dict[tuple[str, tuple[str, ...]], ForkServer] = {}
+    _closing_at_exit = False
 
     def __init__(self, isolation: Isolation, limits: Limits, packages: Sequence[str] = DEFAULT_PACKAGES) -> None:
         self.isolation = isolation
@@ -147,6 +149,11 @@ class ForkServer:
                 if server is not None:
                     server.close()
                 server = cls(isolation, limits, key[1])
+                if not cls._instances and not cls._closing_at_exit:
+                    # Stopped with the process: no fork server, socket or pipe left to the interpreter's teardown
+                    # (which would warn "subprocess ... is still running", "unclosed socket").
+                    atexit.register(cls.close_all)
+                    cls._closing_at_exit = True
                 cls._instances[key] = server
             else:
                 server.limit_cgroup(limits)
