@@ -44,6 +44,7 @@ from gradecheck._result_files import (
 )
 from gradecheck._safe_files import RefusedFile, read_regular_file
 from gradecheck._submissions import DEFAULT_MAX_BYTES, read_submission_file
+from gradecheck._text import first_line
 
 if TYPE_CHECKING:
     from gradecheck._exercises import Exercise
@@ -125,12 +126,11 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
 
 
 def submission_limits(timeout: float, isolation: str = "auto") -> Limits:
-    """The sandbox limits of ``gradecheck grade --timeout SEC``: SEC in all, at most 10 s a call."""
+    """The sandbox limits of ``gradecheck grade --timeout SEC``: a budget of SEC for the whole submission
+    (loading and every call); a call still running when it runs out is stopped and the rest are not run."""
     from gradecheck._sandbox import Limits
 
-    return Limits(
-        total_timeout=timeout, call_timeout=min(10.0, timeout), cpu_seconds=int(timeout) + 5, isolation=isolation
-    )
+    return Limits(total_timeout=timeout, call_timeout=None, cpu_seconds=int(timeout) + 5, isolation=isolation)
 
 
 def _record_source(result: dict[str, Any], name: str, path: str, sha256: str | None) -> None:
@@ -412,7 +412,7 @@ def grade_batch(
     out: Path,
     *,
     jobs: int = 2,
-    timeout: float = 120.0,
+    timeout: float = 30.0,  # = gradecheck._sandbox._limits.DEFAULT_BUDGET_SECONDS (that package is imported lazily)
     resume: bool = False,
     html: bool = False,
     executor: Executor | None = None,
@@ -433,7 +433,7 @@ def grade_batch(
         out: the results folder (created if needed).  It also keeps the key
             that signs results (``.gradecheck-key``, mode 0600).
         jobs: worker processes for the default executor.
-        timeout: wall-clock seconds per submission.
+        timeout: each submission's time budget (wall-clock seconds for all of it).
         resume: skip inputs whose results file is verified and is for the same
             exercise, path and bytes; regrade the others.
         html: also write an HTML report per submission.
@@ -543,7 +543,7 @@ def write_gradebook(
     writer = csv.writer(buffer)
     writer.writerow([_cell(text) for text in ["submission", "results", "score", "max_score", "mistakes", "error", *columns]])
     for source, target, result, scores, info in rows:
-        error = (info.get("error") or "").splitlines()[0] if info.get("error") else ""
+        error = first_line(info.get("error"))  # whole: the reason's first sentence(s), never cut
         cells = [display_name(source), target.name, result["score"], result["max_score"],
                  " ".join(info.get("mistakes", [])), error]
         writer.writerow([_cell(cell) for cell in cells] + [scores.get(name, "") for name in columns])

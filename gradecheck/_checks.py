@@ -284,7 +284,8 @@ def _call(what: str, function: Callable[..., Any], *args: Any) -> Any:
         raise _SubjectError(f"{what} raised {type(error).__name__}: {error}") from error
 
 
-def _as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+def _as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None, like: str = "its input") -> np.ndarray:
+    """``value`` as a float64 array; with ``shape``, it must have that shape, the shape of ``like`` (named in the message)."""
     problem = non_number(value, array_likes=True)
     if problem is not None:
         raise _SubjectError(not_numbers_message(what, shape if shape is not None else np.shape(0), value, problem))
@@ -293,7 +294,7 @@ def _as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None)
     except (TypeError, ValueError, OverflowError):
         raise _SubjectError(f"{what} should be an array of numbers, got {type(value).__name__}.") from None
     if shape is not None and array.shape != shape:
-        raise _SubjectError(f"{what} should have shape {shape} (like its input), got {array.shape}.")
+        raise _SubjectError(f"{what} should have shape {shape} (like {like}), got {array.shape}.")
     if not np.all(np.isfinite(array)):
         raise _SubjectError(f"{what} contains NaN or infinity: {_format_array(array)}")
     return array
@@ -366,12 +367,12 @@ def _check_layer_once(
     raw = _call(f"{spec.name}.backward", layer.backward, upstream.copy())
     returned = _as_gradient_list(raw, spec.n_inputs, f"{spec.name}.backward")
     analytic = [
-        _as_float_array(g, f"the gradient for {name}", x.shape) for g, name, x in zip(returned, spec.input_names, inputs)
+        _as_float_array(g, f"the gradient for {name}", x.shape, f"the input {name}") for g, name, x in zip(returned, spec.input_names, inputs)
     ]
     param_grads = _read_param_grads(layer, spec, params)
 
     def loss(*xs: np.ndarray) -> float:
-        out = _as_float_array(_call(f"{spec.name}.forward", layer.forward, *xs), "forward's output", output.shape)
+        out = _as_float_array(_call(f"{spec.name}.forward", layer.forward, *xs), "forward's output", output.shape, "its output on the first call")
         return float(np.sum(upstream * out))
 
     comparisons = []
@@ -424,7 +425,8 @@ def _read_param_grads(layer: Any, spec: _layers.LayerSpec, params: dict[str, np.
     if missing:
         raise _SubjectError(f"{spec.name}.grads lacks {missing} after backward; it has {list(grads)}.")
     return {
-        name: _as_float_array(grads[name], f"grads[{name!r}]", params[name].shape) for name in spec.param_names
+        name: _as_float_array(grads[name], f"grads[{name!r}]", params[name].shape, f"params[{name!r}]")
+        for name in spec.param_names
     }
 
 
@@ -577,7 +579,7 @@ def _backprop_body(backprop: Callable[..., Any], tolerance: Tolerance) -> Callab
                     ("d_weights", d_weights[l], reference.d_weights[l]),
                     ("d_biases", d_biases[l], reference.d_biases[l]),
                 ):
-                    actual = _as_float_array(got, f"{label}[{l}]", expected.shape)
+                    actual = _as_float_array(got, f"{label}[{l}]", expected.shape, f"{label.replace('d_', '')}[{l}]")
                     comparisons.append(compare_gradients(expected, actual, name=f"{label}[{l}]", tolerance=tolerance))
         except _SubjectError as error:
             raise _PropertyFailure(case.describe(), (), str(error)) from None

@@ -82,7 +82,8 @@ def verify(target: str, max_examples: int, order: str) -> None:
         optionally params / grads dicts and input_shapes;
         checked against finite differences of its own forward;
       - backprop(weights, biases, x, y) -> (d_weights, d_biases) for a sigmoid
-        network with E = 0.5*sum((a_L - y)**2) (DESIGN.md C4);
+        network with E = 0.5*sum((a_L - y)**2), every layer a sigmoid
+        (the mlp-backprop exercise: gradecheck template mlp-backprop);
         checked against the JAX reference on random architectures.
 
     Examples are drawn deterministically, so the same code always gets the
@@ -184,6 +185,8 @@ def template(exercise_id: str, output: str | None, force: bool) -> None:
             title=exercise.title,
             statement=exercise.statement,
             starter_code=exercise.starter_code,
+            allowed_packages=exercise.allowed_packages,
+            forbidden_imports=exercise.forbidden_imports,
         )
     except (GradecheckError, OSError) as error:
         raise _CannotRun(str(error)) from None
@@ -279,8 +282,9 @@ class _Size(click.ParamType):
               help="Folder for one results JSON per submission, gradebook.csv and summary.html.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Submissions graded in parallel (worker processes).")
-@click.option("--timeout", type=click.FloatRange(0.5, 3600), default=120.0, show_default=True,
-              help="Wall-clock seconds allowed for each submission.")
+@click.option("--timeout", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
+              help="Each submission's time budget: wall-clock seconds for all of it, loading and every call. A call "
+                   "still running when it runs out is stopped, and the calls after it are reported as not run.")
 @click.option("--resume", is_flag=True,
               help="Skip submissions whose results file in --out is complete and verified (signed by this grader).")
 @click.option("--html", "html", is_flag=True, help="With --out: also write an HTML report per submission.")
@@ -408,12 +412,13 @@ def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
     import json
 
     from gradecheck._result_files import display_name
+    from gradecheck._text import first_line
 
     rows = []
     for source, target in zip(files, targets):
         result = json.loads(target.read_text(encoding="utf-8"))
         info = result.get("gradecheck", {})
-        note = ", ".join(info.get("mistakes", [])) or (info.get("error") or "").split("\n")[0][:70]
+        note = ", ".join(info.get("mistakes", [])) or first_line(info.get("error"))  # whole: a reason is never cut
         rows.append((display_name(source), f"{result['score']:g} / {result['max_score']:g}", note))
     width = max(len(r[0]) for r in rows)
     for name, score, note in rows:

@@ -29,8 +29,9 @@ import dataclasses
 import difflib
 import functools
 import math
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,9 @@ class Exercise:
     sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: The statement's file (for messages about its placeholders).
     statement_file: Path | None = None
+    #: Installed packages (top-level import names) a submission may import besides the standard library and
+    #: numpy; they, and what they require, go into the sandbox's runtime tree for this exercise.
+    allowed_packages: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -257,6 +261,37 @@ class _Reader:
                 raise self.spec.unknown(key, self.where, keys, label)
 
 
+_IMPORT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _allowed_packages(spec: _Spec, s: _Reader, forbidden: Sequence[str]) -> tuple[str, ...]:
+    """``[submission] allowed_packages``: top-level import names, installed here, none of them forbidden."""
+    from gradecheck._sandbox._tree import DEFAULT_PACKAGES, missing_packages
+
+    names = s.strings("allowed_packages", ())
+    where = ("submission", "allowed_packages")
+    for name in names:
+        if not _IMPORT_NAME.fullmatch(name):
+            raise spec.error(
+                f"key 'submission.allowed_packages' should list top-level import names such as 'pandas' or 'scipy'; "
+                f"found {name!r}. Name the package as a submission imports it, without dots or versions.", *where
+            )
+        if name in forbidden:
+            raise spec.error(
+                f"{name!r} is both in 'submission.allowed_packages' and in 'submission.forbidden_imports'; "
+                f"remove it from one of them.", *where
+            )
+    missing = missing_packages(names)
+    if missing:
+        raise spec.error(
+            f"key 'submission.allowed_packages' lists {', '.join(map(repr, missing))}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed for the Python that grades ({sys.executable}); "
+            f"install {'it' if len(missing) == 1 else 'them'} there (pip install ...), or remove "
+            f"{'it' if len(missing) == 1 else 'them'} from the list.", *where
+        )
+    return tuple(name for name in dict.fromkeys(names) if name not in DEFAULT_PACKAGES)
+
+
 #: The keys of the spec's top level, of ``[submission]`` and of an ``[[items]]`` table: name -> what it is.
 TOP_KEYS = {
     "id": "the exercise id, equal to the folder name",
@@ -275,6 +310,7 @@ SUBMISSION_KEYS = {
     "entry_points": "the functions the submission defines, e.g. 'forward(x, w)'",
     "starter": "the starter code's file name",
     "forbidden_imports": "modules a submission may not import",
+    "allowed_packages": "installed packages a submission may import besides the standard library and numpy",
 }
 ITEM_KEYS = {
     "name": "the test name",
@@ -430,6 +466,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
                 f"key 'submission.starter' names {starter_name!r}, but {starter_path} does not exist.", "submission", "starter"
             )
         starter = starter_path.read_text(encoding="utf-8")
+    forbidden = s.strings("forbidden_imports", DEFAULT_FORBIDDEN_IMPORTS)
     raw_items = r.get("items", list, "a list of [[items]] tables")
     if not raw_items:
         raise r.fail("items", "at least one [[items]] table", raw_items)
@@ -456,7 +493,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         statement_source=statement_path.read_text(encoding="utf-8"),
         directory=path.parent,
         entry_points=s.strings("entry_points", ()),
-        forbidden_imports=s.strings("forbidden_imports", DEFAULT_FORBIDDEN_IMPORTS),
+        forbidden_imports=forbidden,
         given=dict(r.get("given", dict, "a table [given]", {})),
         items=items,
         hints=r.strings("hints", ()),
@@ -465,6 +502,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         settings=dict(r.get("settings", dict, "a table [settings]", {})),
         sections=_sections(spec, data, kind, kind_name),
         statement_file=statement_path,
+        allowed_packages=_allowed_packages(spec, s, forbidden),
     )
     try:
         bound = kind.bind(exercise)

@@ -416,6 +416,9 @@ class _Grader:
     # -- hidden instances ------------------------------------------------------------------
 
     def grade_hidden(self, item: ItemSpec) -> None:
+        if self.submission.budget_spent is not None:  # every call would fail at once: no search, the reason once
+            self._add(item.name, False, _points.units(item.points), self.submission.not_run_reason, item)
+            return
         sample = _hidden_sample(self.exercise, self.kind, item)
         sample_failure = self._sample_failure(item, sample)
         if sample_failure is None:
@@ -579,7 +582,9 @@ def grade_source(
     error_kind: str | None = None
     mistakes: list[str] = []
     try:
-        with SandboxedSubmission(source, filename, exercise.forbidden_imports, limits) as submission:
+        with SandboxedSubmission(
+            source, filename, exercise.forbidden_imports, limits, packages=exercise.allowed_packages
+        ) as submission:
             banned = forbidden_imports_in(source, exercise.forbidden_imports) or submission.forbidden_attempts
             if banned:
                 error_kind = "forbidden-import"
@@ -611,6 +616,9 @@ def grade_source(
                         f"forbids: the point is to write the backward pass by hand with numpy. No credit is given."
                     )
                     tests = _zero_tests(items, error, kind, exercise)
+                elif submission.budget_spent is not None:
+                    error_kind = "timeout"
+                    error = str(submission.budget_spent)
                 elif any(test["status"] == "failed" for test in tests):
                     mistakes = diagnose(kind, grader.evidence)
             printed = submission.output_tail(1000)
@@ -670,8 +678,9 @@ def grade_source(
 #: What kept a submission from being graded (``gradecheck.error_kind`` of a result; absent when nothing did):
 #: ``unreadable`` (not a .py or notebook that can be read), ``missing`` (no file), ``syntax`` (Python
 #: that does not compile), ``load`` (the code failed while loading), ``forbidden-import``, ``grader``
-#: (the grader or its sandbox failed: not the submission's fault).
-ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader")
+#: (the grader or its sandbox failed: not the submission's fault), ``timeout`` (the submission's time budget
+#: ran out while it was being graded: what ran before keeps its credit, the rest was not run).
+ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout")
 
 
 def error_result(

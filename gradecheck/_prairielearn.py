@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from gradecheck._text import first_line, shorten
 from gradecheck._upload import grade_upload
 
 __all__ = ["MAX_RESULT_BYTES", "prairielearn_result", "run"]
@@ -54,7 +55,7 @@ def prairielearn_result(result: dict[str, Any]) -> dict[str, Any]:
                 "description": f"{test['name']} ({test['status']})",
                 "points": test["score"],
                 "max_points": test["max_score"],
-                "message": str(test.get("output") or "").split("\n", 1)[0][:500],
+                "message": shorten(first_line(str(test.get("output") or "")), 500),
                 "output": _cut(str(test.get("output") or "")),
             }
             for test in result.get("tests", [])

@@ -43,6 +43,7 @@ from typing import Any
 
 from gradecheck._errors import InvalidArgumentError
 from gradecheck._points import total
+from gradecheck._text import ELLIPSIS, shorten
 from gradecheck._exercises import VISIBILITIES
 
 __all__ = ["ElementCell", "ElementGrid", "element_grids"]
@@ -369,7 +370,8 @@ _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x206
 def _clean(text: str) -> str:
     """``text`` cut to ``_MAX_CHARS``, with control characters (but newline and tab) made visible."""
     if len(text) > _MAX_CHARS:
-        text = text[:_MAX_CHARS] + "\n" + _CUT.format(count=len(text) - _MAX_CHARS)
+        kept = shorten(text, _MAX_CHARS + 1).removesuffix(ELLIPSIS)  # at most _MAX_CHARS, ending at a word
+        text = kept + "\n" + _CUT.format(count=len(text) - len(kept))
     return "".join(
         f"\\x{ord(ch):02x}"
         if (ord(ch) < 0x20 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0

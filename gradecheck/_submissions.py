@@ -30,11 +30,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gradecheck._errors import InvalidArgumentError, SubmissionError
 from gradecheck._safe_files import RefusedFile, describe_size, read_regular_file
+from gradecheck._text import first_line, shorten
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "SKIP_TAG",
     "Submission",
+    "imports_note",
     "read_submission",
     "read_submission_file",
     "submission_from_bytes",
@@ -58,6 +60,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 # IPython's ``files = !ls`` and ``out = %timeit -o f()``; the left side as IPython accepts it.
 _ASSIGNMENT = re.compile(r"[^\W\d][\w.]*(?:\s*,\s*[^\W\d][\w.]*)*\s*=\s*[!%]")
 _NOTE_WIDTH = 80
+#: Cell magics whose cell is Python that IPython runs once: grading runs it, without the magic.
+_PYTHON_CELL_MAGICS = ("time", "capture", "prun")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,10 +200,15 @@ def template_notebook(
     statement: str,
     starter_code: str,
     check_command: str | None = None,
+    allowed_packages: Sequence[str] | None = None,
+    forbidden_imports: Sequence[str] | None = None,
 ) -> nbformat.NotebookNode:
     """Build an exercise template: an nbformat v4 notebook with three cells.
 
-    Cells: markdown ``# title`` and the statement; a code cell with the
+    Cells: markdown ``# title`` and the statement (the statement alone when
+    it starts with a level-1 heading of its own), followed, when
+    ``allowed_packages`` or ``forbidden_imports`` is given, by what the
+    learner may import (:func:`imports_note`); a code cell with the
     starter code; markdown telling the learner to run ``check_command``
     (default ``gradecheck check <this notebook>``).  Metadata:
     ``{"gradecheck": {"exercise": exercise, "version": version}, "kernelspec": python3}``.
@@ -226,13 +235,46 @@ def template_notebook(
         f"```\n{command}\n```\n\n"
         "It tells you which checks pass and what to fix."
     )
+    intro = statement.strip() if _has_own_title(statement) else f"# {title}\n\n{statement}".rstrip()
+    if allowed_packages is not None or forbidden_imports is not None:
+        intro += "\n\n" + imports_note(allowed_packages or (), forbidden_imports or ())
     notebook.cells = [
-        new_markdown_cell(f"# {title}\n\n{statement}".rstrip(), id="gradecheck-statement"),
+        new_markdown_cell(intro, id="gradecheck-statement"),
         new_code_cell(starter_code, id="gradecheck-starter"),
         new_markdown_cell(check_text, id="gradecheck-check"),
     ]
     nbformat.validate(notebook)
     return notebook
+
+
+def _has_own_title(statement: str) -> bool:
+    """Whether the statement's first line is a level-1 Markdown heading (then it is the notebook's title)."""
+    first = next((line.strip() for line in _NEWLINE.split(statement) if line.strip()), "")
+    return first.startswith("# ")
+
+
+def imports_note(allowed_packages: Sequence[str], forbidden_imports: Sequence[str]) -> str:
+    """What a learner may import, as Markdown: for the template notebook and the statement.
+
+    Names the standard library, numpy and ``allowed_packages``; says that
+    plotting (matplotlib, seaborn), progress bars (tqdm), ``display()`` and
+    IPython magics are fine but do nothing while grading; lists
+    ``forbidden_imports``, which cost all credit.
+    """
+    allowed = ["numpy", *[name for name in allowed_packages if name != "numpy"]]
+    names = ", ".join(f"`{name}`" for name in allowed)
+    text = (
+        "### What you may import\n\n"
+        f"Python's standard library and {names}. Plots (`matplotlib`, `seaborn`), progress bars (`tqdm`), "
+        "`display(...)`, `%matplotlib inline` and other IPython magics are fine in your notebook: they do nothing "
+        "while your work is graded and cost no credit."
+    )
+    if forbidden_imports:
+        text += (
+            f" Importing {', '.join(f'`{name}`' for name in forbidden_imports)} is not allowed here (the point is to "
+            "write the backward pass by hand): a submission that does gets no credit."
+        )
+    return text
 
 
 def write_template(
@@ -244,6 +286,8 @@ def write_template(
     statement: str,
     starter_code: str,
     check_command: str | None = None,
+    allowed_packages: Sequence[str] | None = None,
+    forbidden_imports: Sequence[str] | None = None,
 ) -> None:
     """Write :func:`template_notebook` to ``path`` (overwriting it).
 
@@ -270,6 +314,8 @@ def write_template(
         statement=statement,
         starter_code=starter_code,
         check_command=check_command,
+        allowed_packages=allowed_packages,
+        forbidden_imports=forbidden_imports,
     )
     nbformat.write(notebook, os.fspath(target))
 
@@ -424,7 +470,13 @@ def _code_parts(cells: list[object], notes: list[str]) -> tuple[list[str], int, 
             notes.append(f"skipped cell {number}: its source is not text")
             continue
         first = next((line.strip() for line in _NEWLINE.split(source) if line.strip()), "")
-        if first.startswith("%%"):
+        if first.startswith("%%") and first[2:].split(maxsplit=1)[:1] in ([name] for name in _PYTHON_CELL_MAGICS):
+            # %%time, %%capture: IPython runs the cell's Python once (timing it, or hiding its output); so does grading.
+            lines = _NEWLINE.split(source)
+            magic_line = next(k for k, line in enumerate(lines) if line.strip())
+            source = "\n".join(lines[:magic_line] + [""] + lines[magic_line + 1:])
+            notes.append(f"removed cell magic line on cell {number} (its code is kept): {_shorten(first)}")
+        elif first.startswith("%%"):
             notes.append(f"removed cell magic on cell {number} (the whole cell): {_shorten(first)}")
             magic_cells += 1
             continue
@@ -558,5 +610,4 @@ def _json_type(value: object) -> str:
 
 
 def _shorten(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= _NOTE_WIDTH else line[: _NOTE_WIDTH - 3] + "..."
+    return shorten(first_line(text), _NOTE_WIDTH)

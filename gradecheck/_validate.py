@@ -237,6 +237,8 @@ def validate_exercise(target: str | Path, *, limits: Any = None) -> ValidationRe
                 title=exercise.title,
                 statement=statement,
                 starter_code=exercise.starter_code,
+                allowed_packages=exercise.allowed_packages,
+                forbidden_imports=exercise.forbidden_imports,
             )
         except GradecheckError as error:
             checks.append(Check("FAIL", "template", f"the template notebook does not render: {error}",

@@ -165,3 +165,27 @@ def test_small_relative_errors_are_caught(relative_error):
 
     assert check_gradients(f, exact, x).passed
     assert not check_gradients(f, lambda x: exact(x) * (1 + relative_error), x).passed
+
+
+class _DenseWithFlatWeightGradient:
+    """A dense layer whose grads['W'] comes back flattened: the message must name params['W'], not 'its input'."""
+
+    input_shapes = [(3,)]
+
+    def __init__(self) -> None:
+        self.params = {"W": np.ones((2, 3)), "b": np.zeros(2)}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x):
+        self.x = x
+        return self.params["W"] @ x + self.params["b"]
+
+    def backward(self, upstream):
+        self.grads = {"W": np.outer(upstream, self.x).reshape(-1), "b": upstream}
+        return self.params["W"].T @ upstream
+
+
+def test_a_wrong_shaped_parameter_gradient_names_its_parameter() -> None:
+    result = check_layer(_DenseWithFlatWeightGradient, max_examples=5)
+    assert not result.passed
+    assert "grads['W'] should have shape (2, 3) (like params['W']), got (6,)." in result.report()

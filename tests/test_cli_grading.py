@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import gradecheck
 from gradecheck._audit import reference_values
 from gradecheck._cli import main
-from gradecheck._exercises import exercise_ids, load_exercise
+from gradecheck._exercises import exercise_ids, load_exercise, reference_dir
 
 REFERENCE_DIR = Path(gradecheck.__file__).resolve().parents[1] / "reference"
 CORRECT = REFERENCE_DIR / "twelve-weights" / "solution.py"
@@ -31,6 +32,10 @@ def test_template_writes_a_notebook_that_check_recognises(tmp_path: Path, capsys
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata["gradecheck"]["exercise"] == "twelve-weights"
     assert any("def backward" in cell.source for cell in notebook.cells if cell.cell_type == "code")
+    intro = notebook.cells[0].source
+    title_lines = [line for line in intro.splitlines() if line.startswith("# ")]
+    assert len(title_lines) == 1, title_lines  # the statement's own heading, not the title a second time
+    assert "### What you may import" in intro and "`jax`" in intro and "`matplotlib`" in intro
     assert main(["template", "twelve-weights", "-o", str(path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["check", str(path)]) == 1  # the starter raises NotImplementedError
@@ -127,3 +132,57 @@ def test_exercises_verbose_shows_reference_and_wrong_files(capsys) -> None:
     assert main(["exercises", "-v"]) == 0
     out = capsys.readouterr().out
     assert str(CORRECT) in out and str(WRONG) in out
+
+
+def test_a_timed_out_submission_has_its_whole_reason_in_the_console_and_the_gradebook(tmp_path: Path, capsys) -> None:
+    (tmp_path / "loop.py").write_text("def forward(weights, inputs, biases):\n    while True:\n        pass\n")
+    out = tmp_path / "out"
+    assert main(["grade", "twelve-weights", str(tmp_path / "loop.py"), "--out", str(out), "--timeout", "2"]) == 0
+    console = capsys.readouterr().out
+    reason = json.loads((out / "loop.json").read_text())["gradecheck"]["error"]
+    assert reason.startswith("Timed out after") and reason.endswith("Nothing after it was run.")
+    assert "loading included) ran out: is there an endless loop, or very slow code?" in console
+    assert console.count("Nothing after it was run.") == 1  # the whole reason
+    rows = list(csv.DictReader((out / "gradebook.csv").read_text().splitlines()))
+    assert rows[0]["error"] == reason
+
+
+def test_a_long_reason_is_shown_whole_in_the_console(tmp_path: Path, capsys) -> None:
+    (tmp_path / "broken.ipynb").write_text('{"nbformat": 4, "cells": [')
+    out = tmp_path / "out"
+    assert main(["grade", "twelve-weights", str(tmp_path / "broken.ipynb"), "--out", str(out)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "broken.ipynb" in line and "/ 15" in line)
+    reason = json.loads((out / "broken.json").read_text())["gradecheck"]["error"]
+    assert "invalid JSON at line 1 column 27 (Expecting value)." in reason and len(reason) > 150
+    assert line.endswith("0 / 15  " + reason)
+
+
+def test_check_of_a_notebook_without_cell_ids_leaves_nothing_open(tmp_path: Path) -> None:
+    # nbformat 4.4 notebooks have no cell ids; the process must end without ResourceWarnings (fork server, socket).
+    import subprocess
+    import sys
+
+    exercise = load_exercise("twelve-weights")
+    notebook = nbformat.v4.new_notebook(metadata={"gradecheck": {"exercise": exercise.id, "version": exercise.version}})
+    notebook.nbformat_minor = 4
+    notebook.cells = [nbformat.v4.new_code_cell((reference_dir(exercise.directory) / "solution.py").read_text())]
+    for cell in notebook.cells:
+        del cell["id"]
+    path = tmp_path / "noid.ipynb"
+    path.write_text(nbformat.writes(notebook, version=4))
+    assert '"id"' not in path.read_text()
+    done = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-m", "gradecheck", "check", str(path)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Score: 10 / 10" in done.stdout
+    assert "ResourceWarning" not in done.stderr, done.stderr
+
+
+def test_verify_help_cites_nothing_outside_the_repository() -> None:
+    from click.testing import CliRunner
+
+    from gradecheck._cli import cli
+
+    text = CliRunner().invoke(cli, ["verify", "--help"]).output
+    assert "DESIGN" not in text and ".md" not in text
+    assert "gradecheck template mlp-backprop" in text

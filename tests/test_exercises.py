@@ -112,6 +112,16 @@ def _line_of(text: str, marker: str) -> int:
         # Points: whole millionths only, so that sums are exact.
         (lambda s: s.replace("points = 6", "points = 6.0000001"), "points = 6.0000001", ["'items[1].points'", "at most 6 decimals"]),
         (lambda s: s.replace('outputs = ["d_biases"]', 'outputs = ["d_bias"]'), "d_bias", ["(did you mean 'd_biases'?)"]),
+        # Allowed packages: installed, importable names, not also forbidden.
+        (lambda s: s.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["no_such_package_x"]'),
+         "allowed_packages", ["lists 'no_such_package_x', which is not installed", "install it there", "remove it"]),
+        (lambda s: s.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["scipy>=1"]'),
+         "allowed_packages", ["top-level import names", "'scipy>=1'"]),
+        (lambda s: s.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["scipy"]\n'
+                             'forbidden_imports = ["scipy", "jax"]'),
+         "allowed_packages", ["'scipy' is both in 'submission.allowed_packages' and in 'submission.forbidden_imports'"]),
+        (lambda s: s.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_package = ["scipy"]'),
+         "allowed_package", ["Did you mean 'allowed_packages'"]),
     ],
 )
 def test_strict_specs_name_file_line_key_and_what_to_do(tmp_path: Path, edit, marker: str, words: list[str]) -> None:
@@ -173,3 +183,9 @@ def test_an_undeclared_table_is_kept_for_the_kind_but_a_typo_of_a_standard_one_i
     typo = write_spec(tmp_path / "typo", GOOD.replace("[settings]", "[setting]"))
     with pytest.raises(ExerciseSpecError, match=r"exercise.toml:17: unknown key 'setting'.*Did you mean 'settings'"):
         load_exercise_file(typo)
+
+
+def test_allowed_packages_are_read_without_numpy_which_every_tree_has(tmp_path: Path) -> None:
+    text = GOOD.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["scipy", "numpy", "scipy"]')
+    assert load_exercise_file(write_spec(tmp_path, text)).allowed_packages == ("scipy",)
+    assert load_exercise("twelve-weights").allowed_packages == ()

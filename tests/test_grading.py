@@ -467,3 +467,17 @@ def test_an_inconsistent_failure_inside_the_search_is_a_failed_item_not_a_grader
     sample = EXERCISE.items[-1].examples
     tests = by_name(grade(_wrong_on_calls({20, 20 + sample})))
     assert tests[HIDDEN]["score"] == 0 and "change from call to call" in tests[HIDDEN]["output"]
+
+
+def test_an_endless_backward_spends_the_budget_once_and_says_so_in_the_result() -> None:
+    source = reference_source() + "\ndef backward(*args):\n    while True:\n        pass\n"
+    result = grade(source, limits=Limits(total_timeout=3))
+    tests = by_name(result)
+    assert result["score"] == 1.5  # the three activations, graded before the loop
+    info = result["gradecheck"]
+    assert info["error_kind"] == "timeout"
+    assert "while calling backward(), when the submission's time budget (3 s in all, loading included) ran out" in info["error"]
+    assert info["error"] in result["output"]
+    not_run = "Not run: the submission's time budget (3 s) was spent while calling backward(), which did not finish."
+    assert tests["dL/dW[0,0]"]["output"] == tests["dL/db[0]"]["output"] == info["error"]  # the call that timed out
+    assert tests[HIDDEN]["output"].startswith(not_run)

@@ -573,3 +573,12 @@ def test_malformed_results_are_rejected(change, fragment):
 def test_result_must_be_a_mapping():
     with pytest.raises(InvalidArgumentError, match="result must be a mapping"):
         render_text([("score", 1)])
+
+
+def test_long_outputs_are_cut_at_a_word() -> None:
+    long = "gradient " * (_MAX_CHARS // 4)
+    result = {"tests": [_test("t", False, long)], "gradecheck": {"error": None}}
+    kept = long[: long.rindex(" ", 0, _MAX_CHARS + 1)]
+    for rendering in all_renderings(result):
+        assert kept + "\n" in rendering or kept + "<br" in rendering or f"{kept}\n" in rendering.replace("\r", "")
+        assert f"({len(long) - len(kept)} more characters not shown)" in rendering

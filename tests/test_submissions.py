@@ -451,7 +451,7 @@ def test_windows_line_endings_in_cells():
 def test_long_removed_lines_are_shortened_in_notes():
     line = "!" + "x" * 200
     (note,) = read_cells(f"y = 1\n{line}").notes
-    assert note.endswith("...") and len(note) < len(line)
+    assert note.endswith("\N{HORIZONTAL ELLIPSIS}") and len(note) < len(line)
 
 
 # --- Hypothesis: round trips ---------------------------------------------------------
@@ -557,3 +557,29 @@ def test_template_folder_must_exist(tmp_path):
 def test_template_must_be_a_notebook(tmp_path):
     with pytest.raises(InvalidArgumentError, match=r"\.ipynb"):
         write_template(tmp_path / "t.py", **TEMPLATE)
+
+
+def test_a_statement_with_its_own_heading_is_not_given_the_title_again():
+    notebook = template_notebook(**{**TEMPLATE, "statement": "\n# Dense layer\n\nWrite it."})
+    assert notebook.cells[0].source == "# Dense layer\n\nWrite it."
+    assert template_notebook(**TEMPLATE).cells[0].source.count("# ") == 1
+
+
+def test_the_template_says_what_may_be_imported_and_what_is_forbidden():
+    notebook = template_notebook(**TEMPLATE, allowed_packages=("scipy",), forbidden_imports=("jax", "torch"))
+    intro = notebook.cells[0].source
+    assert "### What you may import" in intro
+    assert "Python's standard library and `numpy`, `scipy`." in intro
+    assert "`matplotlib`" in intro and "`tqdm`" in intro and "`display(...)`" in intro
+    assert "Importing `jax`, `torch` is not allowed here" in intro
+    assert "What you may import" not in template_notebook(**TEMPLATE).cells[0].source
+
+
+def test_cell_magics_that_run_python_keep_their_code_on_the_same_lines():
+    submission = read_cells("%%time\ndef f():\n    return 1", "%%capture --no-stderr\nx = f()", "%%timeit\nf()")
+    assert submission.source == "# --- cell 1 ---\n\ndef f():\n    return 1\n\n# --- cell 2 ---\n\nx = f()\n"
+    assert submission.notes == (
+        "removed cell magic line on cell 1 (its code is kept): %%time",
+        "removed cell magic line on cell 2 (its code is kept): %%capture --no-stderr",
+        "removed cell magic on cell 3 (the whole cell): %%timeit",
+    )

@@ -12,6 +12,7 @@ in it; in the container mode, workers die with their fork server
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ from gradecheck._sandbox._cgroups import Cgroup, create_cgroup
 from gradecheck._sandbox._isolation import Isolation, bwrap_command_prefix
 from gradecheck._sandbox._limits import Limits, SandboxError
 from gradecheck._sandbox._slots import sweep_unreserved
-from gradecheck._sandbox._tree import PACKAGES, RUNTIME, runtime_tree
+from gradecheck._sandbox._tree import DEFAULT_PACKAGES, PACKAGES, RUNTIME, runtime_tree
 
 __all__ = ["ForkServer", "worker_environment"]
 
@@ -61,18 +62,21 @@ class ForkServer:
     """A running fork server; :meth:`get` returns this process's one for an isolation level."""
 
     _lock = threading.Lock()
-    _instances: dict[str, ForkServer] = {}
+    _instances: dict[tuple[str, tuple[str, ...]], ForkServer] = {}
+    _closing_at_exit = False
 
-    def __init__(self, isolation: Isolation, limits: Limits) -> None:
+    def __init__(self, isolation: Isolation, limits: Limits, packages: Sequence[str] = DEFAULT_PACKAGES) -> None:
         self.isolation = isolation
+        #: The packages of its runtime tree (top-level import names), besides the standard library.
+        self.packages = tuple(packages)
         self.cgroup: Cgroup | None = None
         self.uids_used: set[int] = set()
         self.broken = False
         #: The runtime tree on this machine's disk (the OS isolation levels), else ``None``.
-        self.tree_root: Path | None = runtime_tree().root if isolation.level != "none" else None
+        self.tree_root: Path | None = runtime_tree(self.packages).root if isolation.level != "none" else None
         self._request_lock = threading.Lock()
         self._buffer = b""
-        command, config, env = self._command(isolation)
+        command, config, env = self._command(isolation, self.packages)
         if isolation.level != "none":
             self.cgroup = create_cgroup(limits.memory_bytes + _SERVER_MEMORY, limits.processes + _SERVER_PROCESSES)
         self._cgroup_limits = (limits.memory_bytes, limits.processes)
@@ -109,10 +113,10 @@ class ForkServer:
     # -- starting ------------------------------------------------------------------
 
     @staticmethod
-    def _command(isolation: Isolation) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+    def _command(isolation: Isolation, packages: Sequence[str]) -> tuple[list[str], dict[str, Any], dict[str, str]]:
         flags = ["-I", "-S", "-B", "-X", "utf8"]  # -B: the fork server writes no bytecode anywhere
         if isolation.level == "namespaces":
-            tree = runtime_tree()
+            tree = runtime_tree(packages)
             command = [
                 *bwrap_command_prefix(),
                 "--ro-bind", str(tree.root), "/",
@@ -125,7 +129,7 @@ class ForkServer:
             ]
             config = {"mode": "namespaces", "runtime": RUNTIME, "path": [PACKAGES]}
         elif isolation.level == "container":
-            tree = runtime_tree()
+            tree = runtime_tree(packages)
             command = [tree.python, *flags, str(tree.root / RUNTIME.lstrip("/") / "forkserver.py")]
             config = {"mode": "container", "chroot": str(tree.root), "runtime": RUNTIME, "path": [PACKAGES]}
         else:
@@ -134,15 +138,23 @@ class ForkServer:
         return command, config, _server_environment()
 
     @classmethod
-    def get(cls, isolation: Isolation, limits: Limits) -> ForkServer:
-        """This process's running fork server for ``isolation``, started (again) when needed."""
+    def get(cls, isolation: Isolation, limits: Limits, packages: Sequence[str] = DEFAULT_PACKAGES) -> ForkServer:
+        """This process's running fork server for ``isolation`` and the allowed ``packages`` (its runtime tree),
+        started (again) when needed."""
+        # Without OS isolation the worker sees the grader's packages whatever the tree: one server does for all.
+        key = (isolation.level, tuple(sorted(set(packages))) if isolation.level != "none" else DEFAULT_PACKAGES)
         with cls._lock:
-            server = cls._instances.get(isolation.level)
+            server = cls._instances.get(key)
             if server is None or server.broken or server.process.poll() is not None:
                 if server is not None:
                     server.close()
-                server = cls(isolation, limits)
-                cls._instances[isolation.level] = server
+                server = cls(isolation, limits, key[1])
+                if not cls._instances and not cls._closing_at_exit:
+                    # Stopped with the process: no fork server, socket or pipe left to the interpreter's teardown
+                    # (which would warn "subprocess ... is still running", "unclosed socket").
+                    atexit.register(cls.close_all)
+                    cls._closing_at_exit = True
+                cls._instances[key] = server
             else:
                 server.limit_cgroup(limits)
             return server

@@ -6,8 +6,11 @@ import dataclasses
 
 from gradecheck._errors import GradecheckError
 
-__all__ = ["ISOLATION_LEVELS", "Limits", "SandboxError", "SubmissionFailure"]
+__all__ = ["DEFAULT_BUDGET_SECONDS", "ISOLATION_LEVELS", "Limits", "SandboxError", "SubmissionFailure"]
 
+#: The default time budget of a submission (seconds, wall clock): far above what a correct one takes (about a
+#: second), small enough that an endless loop does not hold up a class's grading.
+DEFAULT_BUDGET_SECONDS = 30.0
 #: From strongest to weakest; ``"auto"`` picks the strongest this machine can run.
 ISOLATION_LEVELS = ("namespaces", "container", "none")
 
@@ -17,8 +20,15 @@ class Limits:
     """Resource limits and isolation for one submission's worker.
 
     Attributes:
-        call_timeout: wall seconds for one request (loading counts as one).
-        total_timeout: wall seconds for the whole submission, all requests.
+        total_timeout: the submission's time budget: wall seconds for all of
+            it, loading and every call together.  A call still running when
+            the budget runs out is stopped (the worker is killed) and every
+            later call fails at once as not run, so an endless loop costs the
+            budget once, not once per call.
+        call_timeout: an optional cap on one request (loading counts as one);
+            ``None`` (the default): a request may use all that is left of the
+            budget.  A request stopped by the cap, with budget left, only
+            costs that request: the next one gets a fresh worker.
         memory_bytes: address-space limit of the worker (``RLIMIT_AS``); also
             its memory cgroup's limit, where the machine has cgroups.
         cpu_seconds: CPU-time limit of the worker (``RLIMIT_CPU``).
@@ -39,8 +49,8 @@ class Limits:
             overrides it).  See :func:`gradecheck._sandbox.available_isolation`.
     """
 
-    call_timeout: float = 10.0
-    total_timeout: float = 120.0
+    call_timeout: float | None = None
+    total_timeout: float = DEFAULT_BUDGET_SECONDS
     memory_bytes: int = 2 * 1024**3
     cpu_seconds: int = 120
     file_bytes: int = 16 * 1024**2

@@ -27,6 +27,7 @@ from gradecheck._sandbox._forkserver import ForkServer, worker_environment
 from gradecheck._sandbox._isolation import NO_ISOLATION_WARNING, resolve_isolation
 from gradecheck._sandbox._limits import Limits, SandboxError, SubmissionFailure
 from gradecheck._sandbox._slots import Slot, acquire_slot
+from gradecheck._sandbox._tree import DEFAULT_PACKAGES
 
 __all__ = ["SandboxedSubmission"]
 
@@ -59,6 +60,11 @@ class _OutputTail:
         return text
 
 
+def _seconds(value: float) -> str:
+    """``12 s``, ``0.4 s``: how long something ran, to a tenth of a second."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
 def _set_nonblocking(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -79,6 +85,10 @@ class SandboxedSubmission:
             (refused with a message and recorded; under OS isolation they are
             also absent from the worker's filesystem).
         limits: resource limits and isolation (defaults: :class:`Limits`).
+        packages: the packages the submission may import besides the standard
+            library (top-level import names; numpy is always there): the
+            runtime tree holds these and nothing else.  matplotlib, seaborn,
+            tqdm and IPython get stand-ins that do nothing unless listed here.
 
     Raises :class:`~gradecheck._sandbox.SandboxError` when the requested
     isolation is not available or a worker could not be confined: the
@@ -92,8 +102,10 @@ class SandboxedSubmission:
         filename: str = "submission.py",
         forbidden_imports: Sequence[str] = (),
         limits: Limits | None = None,
+        packages: Sequence[str] = DEFAULT_PACKAGES,
     ) -> None:
         self.source = source
+        self.packages = tuple(dict.fromkeys((*DEFAULT_PACKAGES, *packages)))
         self.filename = filename
         self.forbidden_imports = tuple(forbidden_imports)
         self.limits = limits or Limits()
@@ -115,6 +127,8 @@ class SandboxedSubmission:
         self._output = _OutputTail(self.limits.output_bytes)
         self._started = time.monotonic()
         self._fatal: SubmissionFailure | None = None
+        #: The timeout that spent the submission's time budget (no call after it runs), else ``None``.
+        self.budget_spent: SubmissionFailure | None = None
         self._start()
 
     # -- what the results record ------------------------------------------------------
@@ -133,6 +147,11 @@ class SandboxedSubmission:
             "warning": NO_ISOLATION_WARNING if self.isolation.level == "none" else None,
         }
 
+    @property
+    def not_run_reason(self) -> str:
+        """Why a call would not run now (the time budget was spent, or the worker kept failing); ``""`` if it would."""
+        return str(self._fatal) if self._fatal is not None else ""
+
     # -- lifecycle -----------------------------------------------------------------
 
     def _spawn(self) -> None:
@@ -149,12 +168,12 @@ class SandboxedSubmission:
             self._folder = tempfile.mkdtemp(prefix="gradecheck-worker-")
             home = self._folder
         try:
-            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+            self._spawn_with(ForkServer.get(self.isolation, self.limits, self.packages), uid, gid, home)
         except SandboxError:
             if self._server is None or not self._server.broken:
                 raise  # the worker could not be confined: no second try
             # The fork server died (killed, say, by a worker of the "none" mode); a fresh one gets one try.
-            self._spawn_with(ForkServer.get(self.isolation, self.limits), uid, gid, home)
+            self._spawn_with(ForkServer.get(self.isolation, self.limits, self.packages), uid, gid, home)
 
     def _spawn_with(self, server: ForkServer, uid: int | None, gid: int | None, home: str) -> None:
         self._server = server
@@ -203,6 +222,8 @@ class SandboxedSubmission:
     def _start(self) -> None:
         self._buffer = b""
         self._spawn()
+        if self.restarts == 0:  # the budget is the submission's: starting the sandbox (a fork server, a tree) is not
+            self._started = time.monotonic()
         try:
             response = self._request(
                 {
@@ -210,6 +231,7 @@ class SandboxedSubmission:
                     "source": self.source,
                     "filename": self.filename,
                     "forbidden": list(self.forbidden_imports),
+                    "packages": list(self.packages),
                     "protected": [str(_PACKAGE_DIR)] if self.isolation.level == "none" else [],
                     "response_bytes": self.limits.response_bytes,
                 },
@@ -324,9 +346,23 @@ class SandboxedSubmission:
 
     def _timed_out(self, timeout: float, what: str) -> SubmissionFailure:
         self._stop_worker()
-        return SubmissionFailure(
-            f"Timed out after {timeout:g} s while {what}: is there an endless loop, or very slow code?", "timeout"
+        budget = self.limits.total_timeout
+        if self.limits.call_timeout is not None and timeout >= self.limits.call_timeout and self._remaining() > 0:
+            return SubmissionFailure(
+                f"Timed out after {timeout:g} s (the limit for one call) while {what}: is there an endless loop, "
+                f"or very slow code?", "timeout"
+            )
+        failure = SubmissionFailure(
+            f"Timed out after {_seconds(timeout)} while {what}, when the submission's time budget ({budget:g} s in all, "
+            f"loading included) ran out: is there an endless loop, or very slow code? Nothing after it was run.",
+            "timeout",
         )
+        self.budget_spent = failure
+        self._fatal = SubmissionFailure(
+            f"Not run: the submission's time budget ({budget:g} s) was spent while {what}, which did not finish.",
+            "timeout",
+        )
+        return failure
 
     def _send(self, data: bytes, deadline: float, timeout: float, what: str) -> None:
         """Write ``data`` to the worker, draining its output meanwhile, before ``deadline``."""
@@ -380,11 +416,14 @@ class SandboxedSubmission:
     def _request(self, message: dict[str, Any], what: str) -> dict[str, Any]:
         if self._pid is None:
             raise SubmissionFailure("The submission's worker is not running.", "crash")
-        timeout = min(self.limits.call_timeout, self._remaining())
-        if timeout <= 0:
-            raise SubmissionFailure(
-                f"The submission used up its total time ({self.limits.total_timeout:g} s).", "timeout"
+        timeout = self._remaining() if self.limits.call_timeout is None else min(self.limits.call_timeout, self._remaining())
+        if timeout <= 0:  # spent between calls (the grader's own time counts too)
+            self._stop_worker()
+            self._fatal = self.budget_spent = SubmissionFailure(
+                f"Not run: the submission's time budget ({self.limits.total_timeout:g} s in all) was spent before "
+                f"{what}.", "timeout"
             )
+            raise self._fatal
         deadline = time.monotonic() + timeout
         self._send(json.dumps(message).encode() + b"\n", deadline, timeout, what)
         line = self._receive(deadline, timeout, what)
@@ -431,12 +470,7 @@ class SandboxedSubmission:
         if self.load_error is not None:
             raise self.load_error
         self._ensure_running()
-        try:
-            return self._request(message, what)
-        except SubmissionFailure as failure:
-            if failure.kind == "timeout" and self._remaining() <= 0:
-                self._fatal = failure
-            raise
+        return self._request(message, what)
 
     def call(self, name: str, args: Sequence[Any], kinds: Sequence[str] | None = None) -> Any:
         """Call the submission's function ``name``; returns the JSON-decoded value."""

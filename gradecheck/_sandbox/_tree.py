@@ -33,14 +33,16 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["PACKAGES", "RUNTIME", "RuntimeTree", "TreeError", "base_interpreter", "cache_dir", "runtime_tree"]
+__all__ = ["DEFAULT_PACKAGES", "PACKAGES", "missing_packages", "RUNTIME", "RuntimeTree", "TreeError", "base_interpreter", "cache_dir", "runtime_tree"]
 
 #: Where the worker runtime lives inside the tree.
 RUNTIME = "/opt/gradecheck/runtime"
 #: Where the allowed packages live inside the tree (added to the worker's ``sys.path``).
 PACKAGES = "/opt/gradecheck/packages"
+#: What every tree holds besides the standard library: numpy (exercises may allow more).
+DEFAULT_PACKAGES = ("numpy",)
 _RUNTIME_SOURCES = Path(__file__).with_name("_runtime")
-_RUNTIME_FILES = ("worker.py", "confine.py", "seccomp.py", "forkserver.py")
+_RUNTIME_FILES = ("worker.py", "confine.py", "seccomp.py", "forkserver.py", "notebook_stubs.py")
 _FORMAT = 1
 #: Parts of the standard library a worker never needs (and that may hold installed packages).
 _STDLIB_EXCLUDED = re.compile(
@@ -126,6 +128,11 @@ def _distribution_for(name: str) -> metadata.Distribution | None:
         return metadata.distribution(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def missing_packages(packages: Sequence[str]) -> list[str]:
+    """Those of ``packages`` (top-level import names) that are not installed for this Python: no tree can hold them."""
+    return [name for name in packages if _distribution_for(name) is None]
 
 
 def _requirements(distribution: metadata.Distribution) -> list[str]:
@@ -349,9 +356,9 @@ def _prune(cache: Path, keep: Path) -> None:
 _BUILT: dict[tuple[str, ...], RuntimeTree] = {}
 
 
-def runtime_tree(packages: Sequence[str] = ("numpy",)) -> RuntimeTree:
+def runtime_tree(packages: Sequence[str] = DEFAULT_PACKAGES) -> RuntimeTree:
     """The runtime tree for ``packages`` (top-level import names), built on first use and cached."""
-    key = tuple(sorted(packages))
+    key = tuple(sorted(set(packages)))
     if key in _BUILT and _BUILT[key].root.is_dir():
         (_BUILT[key].root / ".used").touch()
         return _BUILT[key]

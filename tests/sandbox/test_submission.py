@@ -247,3 +247,27 @@ def test_closing_the_protocol_pipes_and_sleeping_does_not_outlast_the_call_timeo
     assert time.monotonic() - started < 10
     assert problem.kind == "crash"
     assert "closed its connection" in str(problem)
+
+
+def test_an_endless_loop_spends_the_budget_once_and_later_calls_are_not_run(isolation: str) -> None:
+    source = "def f(x):\n    while x > 0:\n        pass\n    return x\n"
+    with SandboxedSubmission(source, limits=fast(isolation, call_timeout=None, total_timeout=2.0)) as submission:
+        with pytest.raises(SubmissionFailure) as info:
+            submission.call("f", [1.0], ["float"])
+        message = str(info.value)
+        assert info.value.kind == "timeout" and submission.budget_spent is info.value
+        assert "while calling f(), when the submission's time budget (2 s in all, loading included) ran out" in message
+        assert message.endswith("Nothing after it was run.")
+        with pytest.raises(SubmissionFailure) as later:
+            submission.call("f", [0.0], ["float"])  # would return at once: it is not run at all
+        assert str(later.value) == "Not run: the submission's time budget (2 s) was spent while calling f(), which did not finish."
+        assert submission.restarts == 0 and submission.not_run_reason == str(later.value)
+
+
+def test_a_call_stopped_by_its_cap_with_budget_left_does_not_spend_the_budget(isolation: str) -> None:
+    source = "def f(x):\n    while x > 0:\n        pass\n    return x\n"
+    with SandboxedSubmission(source, limits=fast(isolation, call_timeout=1.0, total_timeout=30.0)) as submission:
+        with pytest.raises(SubmissionFailure) as info:
+            submission.call("f", [1.0], ["float"])
+        assert "(the limit for one call)" in str(info.value) and submission.budget_spent is None
+        assert submission.call("f", [0.0], ["float"]) == 0.0 and submission.not_run_reason == ""

@@ -19,16 +19,18 @@ returned by ``call`` or ``method`` comes with ``sequence``: whether it was a
 list or tuple (a tuple of arrays and a 2-d array are the same JSON).
 
 Requests (``op``): ``load`` (source, filename, forbidden, protected,
-response_bytes), ``call`` (name, args, kinds), ``call_many`` (name, args_list,
-kinds), ``new`` (name, args, kinds), ``method`` (handle, name, args, kinds),
-``attr`` (handle, name), ``set_item`` (handle, attr, key, value), ``inspect``
-(name, and handle for an attribute of an object: says whether it is missing,
-callable, with its parameters, or a value).  Responses:
+response_bytes, packages: the allowed packages, for stand-ins and messages),
+``call`` (name, args, kinds), ``call_many`` (name, args_list, kinds), ``new``
+(name, args, kinds), ``method`` (handle, name, args, kinds), ``attr`` (handle,
+name), ``set_item`` (handle, attr, key, value), ``inspect`` (name, and handle
+for an attribute of an object: says whether it is missing, callable, with its
+parameters, or a value).  Responses:
 ``{"ok": true, ...}`` or ``{"ok": false, "error": {"type", "message", "traceback"}}``.
 """
 
 import builtins
 import importlib.abc
+import importlib.util
 import json
 import linecache
 import os
@@ -39,6 +41,20 @@ import traceback
 #: The largest response sent; the grader's ``load`` request sets it (``Limits.response_bytes``).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _SUBMISSION_FILE = "<submission>"
+
+
+def _load_sibling(name):
+    """The runtime module ``name`` beside this file (the worker imports nothing from gradecheck)."""
+    spec = importlib.util.spec_from_file_location(f"_gradecheck_{name}", os.path.join(os.path.dirname(__file__), f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Stand-ins for matplotlib, tqdm and IPython's display (loaded once, in the fork server: warm in every worker).
+notebook_stubs = _load_sibling("notebook_stubs")
+#: The packages a submission may import besides the standard library (the ``load`` request names them).
+_PACKAGES = ["numpy"]
 
 
 class _ForbiddenImports(importlib.abc.MetaPathFinder):
@@ -170,6 +186,11 @@ def _convert_args(args, kinds):
     return [_from_wire(arg, kind) for arg, kind in zip(args, kinds)]
 
 
+def _and(names):
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def _error(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     own = [frame for frame in frames if frame.filename == _SUBMISSION_FILE]
@@ -180,7 +201,9 @@ def _error(exc):
         if exc.text:
             message += f": {exc.text.strip()}"
     if type(exc) is ModuleNotFoundError:
-        message += " (only Python's standard library and numpy are installed where submissions are graded)"
+        message += (f" (only Python's standard library and {_and(_PACKAGES)} are installed where submissions are "
+                    f"graded; plotting with matplotlib, tqdm progress bars and IPython's display() also work, "
+                    f"and do nothing)")
     return {"type": type(exc).__name__, "message": message[:2000], "traceback": text[-4000:]}
 
 
@@ -193,6 +216,9 @@ class _Worker:
     def load(self, request):
         global MAX_RESPONSE_BYTES
         MAX_RESPONSE_BYTES = int(request.get("response_bytes", MAX_RESPONSE_BYTES))
+        _PACKAGES[:] = [str(name) for name in request.get("packages", ["numpy"])]
+        # Stand-ins first, then the forbidden finder in front of them: a forbidden package is refused even if stubbed.
+        notebook_stubs.install(_PACKAGES)
         self.forbidden = _ForbiddenImports(request.get("forbidden", ()))
         sys.meta_path.insert(0, self.forbidden)
         # Messages, not security: a forbidden import gets a clear refusal (and is
