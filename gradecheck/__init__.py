@@ -6,7 +6,8 @@ backprop, nbformat for notebooks, ...) is imported the first time the name is
 used.  Importing it registers gradecheck's Hypothesis profiles.
 
 Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`; what an exercise
-kind written outside gradecheck needs is in :mod:`gradecheck.kinds`.
+kind written outside gradecheck needs is in :mod:`gradecheck.kinds`; the self-check from inside a
+Jupyter notebook is :func:`gradecheck.notebook.check`.
 """
 
 from __future__ import annotations
@@ -272,7 +273,7 @@ _LAZY = {
 
 
 #: Public submodules, also reachable as attributes of ``gradecheck``.
-_SUBMODULES = ("strategies", "pytest_plugin", "kinds")
+_SUBMODULES = ("strategies", "pytest_plugin", "kinds", "notebook")
 
 
 def __getattr__(name: str) -> Any:

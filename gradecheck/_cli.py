@@ -432,30 +432,41 @@ def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
 @click.option("--color/--no-color", default=None, help="Color the marks (default: when writing to a terminal).")
 @click.option("--html", "html", type=click.Path(dir_okay=False), default=None,
               help="Also write the report as an HTML page (with a picture of which elements are wrong).")
-def check(submission: str, exercise_id: str | None, color: bool | None, html: str | None) -> None:
+@click.option("--hidden", is_flag=True,
+              help="Also run the hidden checks (random instances), so that the score is the grade's.")
+def check(submission: str, exercise_id: str | None, color: bool | None, html: str | None, hidden: bool) -> None:
     """Self-check your SUBMISSION (.ipynb or .py) on the exercise's visible checks.
 
     Runs the same checks, in the same sandbox, as the grader does on the
     statement's given values, and prints a mark per item, the likely mistake
-    and a hint.  Exit status: 0 all visible checks pass, 1 some fail,
-    2 the check could not run.
+    and a hint.  The grade also has hidden checks on random instances: the
+    report says how many points they hold and what they vary, and --hidden
+    runs them too (a failing one shows its smallest failing instance, never
+    the expected values), so that the score is the one 'gradecheck grade'
+    gives.  Exit status: 0 all checks run pass, 1 some fail, 2 the check
+    could not run.
 
     \b
-    Example:
+    Examples:
       gradecheck check twelve-weights.ipynb
+      gradecheck check twelve-weights.ipynb --hidden
     """
+    import shlex
     from pathlib import Path
 
-    from gradecheck._grading import grade_file
+    from gradecheck._errors import SubmissionError
+    from gradecheck._grading import error_result
     from gradecheck._reports import render_text
-    from gradecheck._submissions import read_submission
+    from gradecheck._self_check import self_check_bytes
+    from gradecheck._submissions import read_submission, read_submission_file
 
     path = Path(submission)
     if not path.is_file():
         raise _CannotRun(f"no such file: {path}")
+    read_exercise = None
     if exercise_id is None:
         try:
-            exercise_id = read_submission(path).exercise
+            exercise_id = read_exercise = read_submission(path).exercise
         except GradecheckError as error:
             raise _CannotRun(str(error)) from None
         if exercise_id is None:
@@ -464,8 +475,15 @@ def check(submission: str, exercise_id: str | None, color: bool | None, html: st
                 f"(see 'gradecheck exercises'), or start from 'gradecheck template ID'."
             )
     exercise = _load_exercise(exercise_id)
+    run_with = f"gradecheck check {shlex.quote(submission)}" + (" --exercise " + shlex.quote(exercise_id)
+                                                                if exercise_id != read_exercise else "") + " --hidden"
     try:
-        result = grade_file(exercise, path, self_check=True)
+        try:
+            data = read_submission_file(path)
+        except SubmissionError as error:  # no credit and the reason, as grade gives it
+            result = error_result(exercise, str(error), self_check=True, hidden=hidden)
+        else:
+            result = self_check_bytes(exercise, path.name, data, hidden=hidden, run_with=run_with)
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
     use_color = sys.stdout.isatty() if color is None else color

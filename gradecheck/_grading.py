@@ -52,6 +52,7 @@ __all__ = [
     "grade_bytes",
     "grade_file",
     "grade_source",
+    "graded_items",
     "error_result",
     "rounding_atol",
     "forbidden_imports_in",
@@ -492,10 +493,13 @@ class _Grader:
                 continue
             ok = _close(value, expected[key], rtol, atol)
             if not ok.all():
+                # Only the wrong elements' values: a right one is the expected value, which a hidden check never shows.
                 wrong = np.flatnonzero(~ok.reshape(-1))
+                flat = value.reshape(-1)
                 where = ", ".join(_index_label(k, ok.shape) or "(scalar)" for k in wrong[:8])
+                returned = ", ".join(f"{key}{_index_label(k, ok.shape)} = {format_value(flat[k])}" for k in wrong[:8])
                 more = f" and {wrong.size - 8} more" if wrong.size > 8 else ""
-                problems.append(f"{key} is wrong at {where}{more}; you returned {format_value(value)}")
+                problems.append(f"{key} is wrong at {where}{more}; you returned {returned}{more}")
         return problems
 
     # -- results ----------------------------------------------------------------------------
@@ -558,6 +562,7 @@ def grade_source(
     limits: Limits | None = None,
     self_check: bool = False,
     notes: Sequence[str] = (),
+    hidden: bool = False,
 ) -> dict[str, Any]:
     """Grade a submission's Python source; returns the C2 results dict.
 
@@ -566,7 +571,8 @@ def grade_source(
         source: the submission's Python source (a notebook's code cells, joined).
         filename: shown in messages.
         limits: sandbox limits for the worker process.
-        self_check: run only the items a learner's self-check runs.
+        self_check: run only the items a learner's self-check runs (see :func:`graded_items`).
+        hidden: with ``self_check``, run every item, hidden ones included: the score is then the grade's.
         notes: notes from reading the submission (e.g. removed magics), passed through.
 
     Raises:
@@ -577,7 +583,7 @@ def grade_source(
         kind = kind_of(exercise)
     except GradecheckError as error:
         raise GradingError(f"exercise {exercise.id!r}: {error}") from None
-    items = [item for item in exercise.items if item.self_check or not self_check]
+    items = graded_items(exercise, self_check=self_check, hidden=hidden)
     error: str | None = None
     error_kind: str | None = None
     mistakes: list[str] = []
@@ -683,12 +689,24 @@ def grade_source(
 ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout")
 
 
+def graded_items(exercise: Exercise, *, self_check: bool = False, hidden: bool = False) -> list[ItemSpec]:
+    """The items a grading runs: all of them, or for a self-check those marked ``self_check`` (the given
+    values' items, by default), and all of them again with ``hidden``."""
+    return [item for item in exercise.items if item.self_check or not self_check or hidden]
+
+
 def error_result(
-    exercise: Exercise, message: str, *, self_check: bool = False, execution_time: float = 0.0, error_kind: str = "unreadable"
+    exercise: Exercise,
+    message: str,
+    *,
+    self_check: bool = False,
+    execution_time: float = 0.0,
+    error_kind: str = "unreadable",
+    hidden: bool = False,
 ) -> dict[str, Any]:
     """A C2 result with no credit for a submission that could not be graded (unreadable, wrong type ...);
     ``error_kind`` is one of :data:`ERROR_KINDS`."""
-    items = [item for item in exercise.items if item.self_check or not self_check]
+    items = graded_items(exercise, self_check=self_check, hidden=hidden)
     kind = kind_of(exercise)
     tests = _zero_tests(items, message, kind, exercise)
     return {
@@ -719,6 +737,7 @@ def grade_file(
     self_check: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     roots: Sequence[str | Path] | None = None,
+    hidden: bool = False,
 ) -> dict[str, Any]:
     """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_bytes`).
 
@@ -733,12 +752,19 @@ def grade_file(
     try:
         data = read_submission_file(path, max_bytes, roots=roots)
     except SubmissionError as error:
-        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started)
-    return grade_bytes(exercise, path.name, data, limits=limits, self_check=self_check)
+        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started,
+                            hidden=hidden)
+    return grade_bytes(exercise, path.name, data, limits=limits, self_check=self_check, hidden=hidden)
 
 
 def grade_bytes(
-    exercise: Exercise, name: str, data: bytes, *, limits: Limits | None = None, self_check: bool = False
+    exercise: Exercise,
+    name: str,
+    data: bytes,
+    *,
+    limits: Limits | None = None,
+    self_check: bool = False,
+    hidden: bool = False,
 ) -> dict[str, Any]:
     """Grade the submission whose file is called ``name`` (its extension picks the format) and holds ``data``.
 
@@ -752,17 +778,20 @@ def grade_bytes(
     try:
         submission = submission_from_bytes(name, data)
     except SubmissionError as error:
-        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started)
+        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started,
+                            hidden=hidden)
     except Exception as error:  # parsers may fail in ways they do not document: no credit, never a crash
         message = (
             f"could not read {name!r} as a submission ({type(error).__name__}: {error}). "
             "Save it again as a .py file or from Jupyter, and resubmit."
         )
-        return error_result(exercise, message, self_check=self_check, execution_time=time.monotonic() - started)
+        return error_result(exercise, message, self_check=self_check, execution_time=time.monotonic() - started,
+                            hidden=hidden)
     notes = list(submission.notes)
     if submission.exercise is not None and submission.exercise != exercise.id:
         notes.append(f"Note: {name} was written for exercise {submission.exercise!r} but is graded as {exercise.id!r}.")
-    return grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes)
+    return grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes,
+                        hidden=hidden)
 
 
 def _show(value: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from gradecheck._report_model import (
     _HINT,
     _LEGEND,
     _MORE_FAILURES,
+    _NotChecked,
     _PASS_MARK,
     _Report,
     _Row,
@@ -61,7 +63,25 @@ ul.failures { padding-left: 1.2rem; font-size: .9rem; }
 .explanation { white-space: pre-wrap; }
 .error pre { background: #ffebe9; padding: .8rem; border-radius: 4px; }
 .legend { color: #59636e; font-size: .85rem; }
+.not-checked { border-left: 4px solid #0969da; padding-left: 1rem; }
 """
+
+#: The class of the element that holds a report shown inside another page (a notebook's output).
+FRAGMENT_CLASS = "gradecheck-report"
+
+
+def _scoped_css(css: str) -> str:
+    """``css`` with every selector under ``.gradecheck-report`` (``body`` becomes the report itself), so
+    that a report shown in a notebook styles nothing else on the page."""
+
+    def scope_with(match: re.Match[str]) -> str:
+        selectors = []
+        for selector in match.group(2).split(","):
+            selector = selector.strip()
+            selectors.append(f".{FRAGMENT_CLASS}" if selector == "body" else f".{FRAGMENT_CLASS} {selector}")
+        return match.group(1) + ", ".join(selectors) + " {"
+
+    return re.sub(r"(\s*)([^{}\s][^{}]*?)\s*\{", scope_with, css)
 
 
 def _h(text: str) -> str:
@@ -125,7 +145,8 @@ def _html_body(report: _Report) -> list[str]:
     if report.meta:
         lines.append(f'<p class="meta">{_h(report.meta)}</p>')
     score = _h(_points(report.score, report.max_score))
-    lines += [f'<p class="score">Score: <strong>{score}</strong></p>', "</header>"]
+    note = f" ({_h(report.not_checked.score_note())})" if report.not_checked else ""
+    lines += [f'<p class="score">Score: <strong>{score}</strong>{note}</p>', "</header>"]
     if report.message:
         lines.append(f'<p class="message">{_h(report.message)}</p>')
     if report.grids:
@@ -151,11 +172,23 @@ def _html_body(report: _Report) -> list[str]:
     if report.error is not None:
         lines += ['<section class="error">', f"<h2>{_ERROR_HEADING}</h2>", f"<pre>{_h(report.error)}</pre>"]
         lines.append("</section>")
+    if report.not_checked is not None:
+        lines += _html_not_checked(report.not_checked)
     return lines
 
 
-def render_html(result: Mapping[str, Any]) -> str:
-    """The result as a self-contained HTML5 page for the learner.
+def _html_not_checked(note: _NotChecked) -> list[str]:
+    lines = ['<section class="not-checked">', f"<h2>{_h(note.heading())}</h2>", "<ul>"]
+    lines += [f"<li>{_h(item.line())}</li>" for item in note.items]
+    lines.append("</ul>")
+    if note.how():
+        lines.append(f"<p>{_h(note.how())}</p>")
+    lines.append("</section>")
+    return lines
+
+
+def render_html(result: Mapping[str, Any], *, fragment: bool = False) -> str:
+    """The result as a self-contained HTML5 page for the learner (or, with ``fragment``, a ``<div>`` for a notebook).
 
     Inline CSS only: no scripts, no external resources.  Every string from the
     result is escaped with :func:`html.escape`.  The page shows the header, the
@@ -165,16 +198,25 @@ def render_html(result: Mapping[str, Any]) -> str:
     listed under the grid), then the other tests, the diagnosis and the error.
     Hidden tests show name and status only.
 
+    A self-check's result that left items out says so by the score and in a
+    last section (what they vary, how to run them).
+
     Args:
         result: a results dict in the Gradescope format (DESIGN.md C2).
+        fragment: return ``<div class="gradecheck-report">`` holding the report and
+            its style, every CSS rule scoped to that class, to be shown inside
+            another page (a notebook's output) without restyling it.
 
     Returns:
-        The page, starting with ``<!DOCTYPE html>``.
+        The page, starting with ``<!DOCTYPE html>``; with ``fragment``, the ``<div>``.
 
     Raises:
         InvalidArgumentError: ``result`` is not a valid C2 results dict.
     """
     report = _read(result)
+    if fragment:
+        body = "\n".join(_html_body(report))
+        return f'<div class="{FRAGMENT_CLASS}">\n<style>{_scoped_css(_CSS)}</style>\n{body}\n</div>\n'
     head = [
         "<!DOCTYPE html>",
         '<html lang="en">',

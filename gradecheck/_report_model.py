@@ -68,6 +68,9 @@ _GRIDS_HEADING = "Gradients, element by element"
 _DIAGNOSIS_HEADING = "Diagnosis"
 _ERROR_HEADING = "The submission could not be graded"
 _HINT = "Hint:"
+_NOT_CHECKED_HEADING = "Not checked here: {points} more points of the grade's {max_score}"
+_NOT_CHECKED_SCORE = "visible checks only: {points} hidden points not checked, see below"
+_NOT_CHECKED_HOW = "Run them too: {run_with}"
 _LEGEND = " \N{MIDDLE DOT} ".join(["green: correct", "red: wrong", "amber: partial credit", "grey: not tested"])
 
 
@@ -152,6 +155,45 @@ class _Diagnosis:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Unchecked:
+    """An item a self-check did not run (``gradecheck.not_checked.items[]``)."""
+
+    name: str
+    points: float
+    instances: int
+    varies: str
+    settings: str
+
+    def line(self) -> str:
+        """``NAME (P points): N random instances; they vary: ...; settings: ...``."""
+        head = f"{_one_line(self.name)} ({_num(self.points)} point{'' if self.points == 1 else 's'})"
+        if self.instances:
+            head += f": {self.instances} random instances; they vary {self.varies}"
+        else:
+            head += f": on {self.varies}"
+        return head + (f"; settings: {self.settings}" if self.settings else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class _NotChecked:
+    """What a self-check left out (``gradecheck.not_checked``, see :mod:`gradecheck._unchecked`)."""
+
+    points: float
+    max_score: float
+    items: tuple[_Unchecked, ...]
+    run_with: str | None
+
+    def heading(self) -> str:
+        return _NOT_CHECKED_HEADING.format(points=_num(self.points), max_score=_num(self.max_score))
+
+    def score_note(self) -> str:
+        return _NOT_CHECKED_SCORE.format(points=_num(self.points))
+
+    def how(self) -> str:
+        return _NOT_CHECKED_HOW.format(run_with=self.run_with) if self.run_with else ""
+
+
+@dataclasses.dataclass(frozen=True)
 class _Report:
     title: str
     meta: str
@@ -161,6 +203,7 @@ class _Report:
     items: tuple[_Outcome | ElementGrid, ...]
     diagnosis: tuple[_Diagnosis, ...]
     error: str | None
+    not_checked: _NotChecked | None = None
 
     @property
     def grids(self) -> list[ElementGrid]:
@@ -283,6 +326,42 @@ def _read(result: Mapping[str, Any]) -> _Report:
         items=tuple(_group(tests)),
         diagnosis=_read_diagnosis(gc),
         error=None if error is None else _string("gradecheck['error']", error),
+        not_checked=_read_not_checked(gc.get("not_checked")),
+    )
+
+
+def _read_not_checked(block: object) -> _NotChecked | None:
+    if block is None:
+        return None
+    where = "gradecheck['not_checked']"
+    if not isinstance(block, Mapping):
+        raise _fail(where, "a mapping", block)
+    items = block.get("items")
+    if not isinstance(items, Sequence) or isinstance(items, str):
+        raise _fail(f"{where}['items']", "a list of mappings", items)
+    read = []
+    for k, item in enumerate(items):
+        at = f"{where}['items'][{k}]"
+        if not isinstance(item, Mapping):
+            raise _fail(at, "a mapping", item)
+        instances = item.get("instances", 0)
+        if not isinstance(instances, int) or isinstance(instances, bool) or instances < 0:
+            raise _fail(f"{at}['instances']", "a whole number >= 0", instances)
+        read.append(
+            _Unchecked(
+                name=_string(f"{at}['name']", item.get("name")),
+                points=_number(f"{at}['points']", item.get("points")) or 0.0,
+                instances=instances,
+                varies=_string(f"{at}['varies']", item.get("varies")),
+                settings=_string(f"{at}['settings']", item.get("settings")),
+            )
+        )
+    run_with = block.get("run_with")
+    return _NotChecked(
+        points=_number(f"{where}['points']", block.get("points")) or 0.0,
+        max_score=_number(f"{where}['max_score']", block.get("max_score")) or 0.0,
+        items=tuple(read),
+        run_with=None if run_with is None else _string(f"{where}['run_with']", run_with),
     )
 
 

@@ -21,6 +21,7 @@ from gradecheck._report_model import (
     _HIDDEN,
     _HINT,
     _MORE_FAILURES,
+    _NotChecked,
     _PASS_MARK,
     _Report,
     _Row,
@@ -70,7 +71,8 @@ def _plain(report: _Report, color: bool) -> list[str]:
     lines = [_one_line(report.title)]
     if report.meta:
         lines.append(_one_line(report.meta))
-    lines.append(f"Score: {_points(report.score, report.max_score)}")
+    note = f" ({report.not_checked.score_note()})" if report.not_checked else ""
+    lines.append(f"Score: {_points(report.score, report.max_score)}{note}")
     if report.message:
         lines += ["", *_clean(report.message).splitlines()]
     if report.items:
@@ -86,6 +88,17 @@ def _plain(report: _Report, color: bool) -> list[str]:
                 lines += _indent(f"{_HINT} {_clean(d.hint)}", "    ")
     if report.error is not None:
         lines += ["", _ERROR_HEADING, *_indent(_clean(report.error), "    ")]
+    if report.not_checked is not None:
+        lines += ["", *_not_checked_lines(report.not_checked)]
+    return lines
+
+
+def _not_checked_lines(note: _NotChecked) -> list[str]:
+    lines = [_one_line(note.heading())]
+    for item in note.items:
+        lines.append(f"- {_clean(item.line())}")
+    if note.how():
+        lines.append(_one_line(note.how()))
     return lines
 
 
@@ -135,7 +148,8 @@ def _markdown(report: _Report, color: bool) -> list[str]:
     lines = [f"## {_md(_one_line(report.title))}", ""]
     if report.meta:
         lines += [_md(_one_line(report.meta)), ""]
-    lines.append(f"**Score: {_md(_points(report.score, report.max_score))}**")
+    note = f" ({_md(report.not_checked.score_note())})" if report.not_checked else ""
+    lines.append(f"**Score: {_md(_points(report.score, report.max_score))}**{note}")
     if report.message:
         lines += ["", *_md_paragraph(report.message)]
     if report.items:
@@ -151,6 +165,12 @@ def _markdown(report: _Report, color: bool) -> list[str]:
                 lines += ["", f"**{_HINT}** " + "\n".join(_md_paragraph(d.hint))]
     if report.error is not None:
         lines += ["", f"### {_ERROR_HEADING}", "", *_md_fence(report.error)]
+    if report.not_checked is not None:
+        note = report.not_checked
+        lines += ["", f"### {_md(note.heading())}", ""]
+        lines += [f"- {_md(item.line())}" for item in note.items]
+        if note.how():
+            lines += ["", _md(note.how())]
     return lines
 
 
@@ -164,6 +184,8 @@ def render_text(result: Mapping[str, Any], *, color: bool = False, markdown: boo
     tests of one :class:`ElementGrid` take one line when all passed
     (``"dL/dW: 12/12 elements correct"``); otherwise that line is followed by
     the failing elements (at most 10).  Hidden tests show name and status only.
+    A self-check's result that left items out (``gradecheck.not_checked``) says
+    so on the score line and ends with what they are and how to run them.
     An output equal to the one shown just before it reads "(same output as
     above)".  When the submission could not be graded, grids show their
     summary line only and the error is shown once, at the end.

@@ -6,7 +6,11 @@ upgraded to v4) and its code cells are joined in order, each preceded by a
 ``# --- cell N ---`` line (N counts all cells from 1, markdown included) so
 that a traceback line can be traced back to its cell.  IPython-only syntax,
 which is not Python, is removed and every removal is recorded in
-:attr:`Submission.notes`.
+:attr:`Submission.notes`.  A code cell that imports gradecheck is the
+learner's self-check (``gradecheck.notebook.check()``), which the sandbox
+could not run: it is left out, like a cell tagged ``gradecheck-skip``, and so is
+a later cell that uses a name it bound (``gn.check(hidden=True)``); a note says
+so when such a cell also defines something.
 
 Exercise templates are notebooks whose metadata carries
 ``{"gradecheck": {"exercise": ID, "version": VERSION}}``; :func:`write_template`
@@ -15,6 +19,7 @@ writes them and :func:`read_submission` reads the exercise id back.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import dataclasses
 import json
@@ -44,6 +49,8 @@ __all__ = [
     "write_template",
 ]
 
+#: The template's last cell: the self-check from inside the notebook (left out of the graded source: it imports gradecheck).
+CHECK_CELL = "import gradecheck.notebook as gn\n\ngn.check()"
 #: A code cell whose metadata tags contain this is left out of the source.
 SKIP_TAG = "gradecheck-skip"
 #: The largest submission file read (bytes): 4 MiB, far above any notebook of code with its outputs cleared.
@@ -203,14 +210,15 @@ def template_notebook(
     allowed_packages: Sequence[str] | None = None,
     forbidden_imports: Sequence[str] | None = None,
 ) -> nbformat.NotebookNode:
-    """Build an exercise template: an nbformat v4 notebook with three cells.
+    """Build an exercise template: an nbformat v4 notebook with four cells.
 
     Cells: markdown ``# title`` and the statement (the statement alone when
     it starts with a level-1 heading of its own), followed, when
     ``allowed_packages`` or ``forbidden_imports`` is given, by what the
-    learner may import (:func:`imports_note`); a code cell with the
-    starter code; markdown telling the learner to run ``check_command``
-    (default ``gradecheck check <this notebook>``).  Metadata:
+    learner may import (:func:`imports_note`); a code cell with the starter
+    code; markdown telling the learner to run the next cell or
+    ``check_command`` (default ``gradecheck check <this notebook>``); a code
+    cell :data:`CHECK_CELL` (``gn.check()``, which the grader leaves out).  Metadata:
     ``{"gradecheck": {"exercise": exercise, "version": version}, "kernelspec": python3}``.
     Cell ids are fixed, so the same arguments always give the same file.
     """
@@ -231,7 +239,9 @@ def template_notebook(
     )
     check_text = (
         "## Check your work\n\n"
-        "Save this notebook, then run this command in a terminal, in the folder that holds it:\n\n"
+        "Save this notebook and run the cell below: it shows which checks pass and what to fix "
+        "(`gn.check(hidden=True)` also runs the grade's hidden checks). "
+        "Or run this command in a terminal, in the folder that holds the notebook:\n\n"
         f"```\n{command}\n```\n\n"
         "It tells you which checks pass and what to fix."
     )
@@ -242,6 +252,7 @@ def template_notebook(
         new_markdown_cell(intro, id="gradecheck-statement"),
         new_code_cell(starter_code, id="gradecheck-starter"),
         new_markdown_cell(check_text, id="gradecheck-check"),
+        new_code_cell(CHECK_CELL, id="gradecheck-check-cell"),
     ]
     nbformat.validate(notebook)
     return notebook
@@ -453,6 +464,7 @@ def _code_parts(cells: list[object], notes: list[str]) -> tuple[list[str], int, 
     """``(parts, skipped, magic_cells, code_cells)``: one ``# --- cell N ---`` part per cell with code."""
     parts: list[str] = []
     skipped = magic_cells = code_cells = 0
+    checking_names: set[str] = set()  # names bound to gradecheck by the cells so far (``gn``)
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -481,11 +493,56 @@ def _code_parts(cells: list[object], notes: list[str]) -> tuple[list[str], int, 
             magic_cells += 1
             continue
         text, has_code = _strip_ipython(source, number, notes)
+        if has_code and _checking(text, checking_names):
+            if not _only_checking(text):
+                notes.append(
+                    f"left out cell {number}: it imports gradecheck, so it is the self-check, not the solution; "
+                    f"what else it defines is not graded: move your functions to another cell"
+                )
+            skipped += 1
+            continue
         if has_code:
             parts.append(f"# --- cell {number} ---\n{text}")
         elif text.strip():
             magic_cells += 1
     return parts, skipped, magic_cells, code_cells
+
+
+def imports_gradecheck(python: str) -> bool:
+    """Whether the Python text ``python`` imports gradecheck (``False`` when it does not parse)."""
+    return _checking(python, set())
+
+
+def _checking(python: str, names: set[str]) -> bool:
+    """Whether a cell is the learner's self-check: it imports gradecheck, or uses a name that an earlier
+    cell bound to gradecheck (``names``, which this adds the cell's own such names to)."""
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError):
+        return False
+    found = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.partition(".")[0] == "gradecheck":
+                    names.add(alias.asname or "gradecheck")
+                    found = True
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.partition(".")[0] == "gradecheck":
+                names.update(alias.asname or alias.name for alias in node.names)
+                found = True
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
+            found = True
+    return found
+
+
+def _only_checking(python: str) -> bool:
+    """Whether a cell holds nothing but imports and calls (``import gradecheck.notebook as gn``, ``r = gn.check()``)."""
+    return all(
+        isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Expr, ast.Pass))
+        or (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call))
+        for stmt in ast.parse(python).body
+    )
 
 
 def _strip_ipython(source: str, cell: int, notes: list[str]) -> tuple[str, bool]:

@@ -67,3 +67,28 @@ def wrong_layers(data_dir):
 def example_mlp(examples_dir):
     """The module examples/mlp.py (a correct C4 backprop)."""
     return _load(examples_dir / "mlp.py")
+
+
+@pytest.fixture
+def execute_notebook(tmp_path: Path):
+    """Run a notebook in a real IPython kernel (nbclient), in ``tmp_path``; returns the executed notebook.
+
+    One kernel start per call.  ``session=True`` saves the notebook first and tells the kernel its file the way
+    Jupyter Server does ($JPY_SESSION_NAME); otherwise the kernel does not know its file.
+    """
+    from nbclient import NotebookClient
+
+    def run(notebook, *, session: bool):
+        env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
+        if session:
+            import nbformat
+
+            path = tmp_path / "exercise.ipynb"
+            nbformat.write(notebook, path)
+            env["JPY_SESSION_NAME"] = str(path)
+        client = NotebookClient(notebook, timeout=240, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}})
+        client.execute(env=env)  # the kernel gets exactly this environment
+        return notebook
+
+    return run

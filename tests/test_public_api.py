@@ -44,7 +44,7 @@ def test_errors_form_one_hierarchy():
 
 
 def test_importing_gradecheck_does_not_import_jax():
-    code = "import sys, gradecheck, gradecheck.strategies; print('jax' in sys.modules)"
+    code = "import sys, gradecheck, gradecheck.strategies, gradecheck.notebook; print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -511,7 +511,8 @@ def test_template_notebook_structure():
     assert notebook.metadata["gradecheck"] == {"exercise": TEMPLATE["exercise"], "version": TEMPLATE["version"]}
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert set(notebook.metadata) == {"gradecheck", "kernelspec"}
-    assert [cell.cell_type for cell in notebook.cells] == ["markdown", "code", "markdown"]
+    assert [cell.cell_type for cell in notebook.cells] == ["markdown", "code", "markdown", "code"]
+    assert "gn.check()" in notebook.cells[3].source
     assert notebook.cells[0].source.startswith(f"# {TEMPLATE['title']}\n")
     assert TEMPLATE["statement"] in notebook.cells[0].source
     assert notebook.cells[1].source == TEMPLATE["starter_code"]
@@ -527,6 +528,31 @@ def test_template_custom_check_command():
 def test_template_rejects_bad_ids(argument, value):
     with pytest.raises(InvalidArgumentError, match=argument):
         template_notebook(**{**TEMPLATE, argument: value})
+
+
+@pytest.mark.parametrize(
+    ("cell", "noted"),
+    [
+        ("import gradecheck.notebook as gn\ngn.check()", False),
+        ("from gradecheck import notebook\nresult = notebook.check('dense-1', hidden=True)\n%time pass", False),
+        ("import gradecheck.notebook as gn\ndef backward(x):\n    return x\ngn.check()", True),
+    ],
+)
+def test_a_cell_that_imports_gradecheck_is_left_out(cell, noted):
+    """The self-check's cell cannot run in the sandbox (no gradecheck there): it is not part of the solution."""
+    notebook = template_notebook(**TEMPLATE)
+    notebook.cells[3].source = cell
+    submission = submission_from_bytes("n.ipynb", nbformat.writes(notebook).encode())
+    assert "gradecheck" not in submission.source and TEMPLATE["starter_code"] in submission.source
+    assert any("left out cell 4" in note and "move your functions" in note for note in submission.notes) == noted
+
+
+def test_a_later_cell_that_uses_the_self_check_is_left_out_too():
+    notebook = template_notebook(**TEMPLATE)
+    notebook.cells.append(nbformat.v4.new_code_cell("result = gn.check(hidden=True)\nprint(result)"))
+    notebook.cells.append(nbformat.v4.new_code_cell("def helper():\n    return check_twice"))  # not a bound name
+    submission = submission_from_bytes("n.ipynb", nbformat.writes(notebook).encode())
+    assert "gn." not in submission.source and "def helper" in submission.source
 
 
 def test_written_template_round_trips(tmp_path):

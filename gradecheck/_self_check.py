@@ -1,0 +1,78 @@
+"""A learner's self-check of one submission: the grading path with the self-check's items, and what it leaves out.
+
+Used by ``gradecheck check`` and by :func:`gradecheck.notebook.check`, which
+runs this module as a separate process (``python -m gradecheck._self_check``)
+so that the notebook's kernel never imports JAX nor grades anything itself:
+
+    python -m gradecheck._self_check EXERCISE NAME [--hidden] < submission bytes > results JSON
+
+The submission's bytes come on standard input (``NAME`` says whether they are
+a ``.py`` file or a notebook), and the results dict (DESIGN.md C2, with
+``gradecheck.not_checked`` when hidden items were left out) goes to standard
+output as JSON.  Exit status 0 with a result, 2 with ``error: ...`` on
+standard error when the check could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from gradecheck._errors import GradecheckError
+from gradecheck._exercises import Exercise
+
+__all__ = ["self_check_bytes", "main"]
+
+
+def self_check_bytes(
+    exercise: Exercise, name: str, data: bytes, *, hidden: bool = False, run_with: str | None = None
+) -> dict[str, Any]:
+    """Grade the submission file ``name`` holding ``data`` as a self-check (see :func:`~gradecheck._grading.grade_bytes`).
+
+    Without ``hidden``, only the self-check's items run and the result's
+    ``gradecheck.not_checked`` says how many points the others hold and what
+    they vary (:func:`gradecheck._unchecked.unchecked`), with ``run_with``
+    (how to run them) filled in.  With ``hidden``, every item runs and the
+    score is the grade's.
+    """
+    from gradecheck._grading import grade_bytes
+
+    result = grade_bytes(exercise, name, data, self_check=True, hidden=hidden)
+    if not hidden:
+        from gradecheck._unchecked import unchecked
+
+        left_out = unchecked(exercise)
+        if left_out is not None:
+            left_out["run_with"] = run_with
+            result["gradecheck"]["not_checked"] = left_out
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    hidden = "--hidden" in args
+    args = [a for a in args if a != "--hidden"]
+    if len(args) != 2:
+        print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] < SUBMISSION", file=sys.stderr)
+        return 2
+    exercise_id, name = args
+    from gradecheck._cli import _keep_hypothesis_out_of_the_current_folder
+    from gradecheck._exercises import load_exercise
+
+    _keep_hypothesis_out_of_the_current_folder()
+    data = sys.stdin.buffer.read()
+    try:
+        result = self_check_bytes(load_exercise(exercise_id), name, data, hidden=hidden)
+    except GradecheckError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(result))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sys.exit(main())
