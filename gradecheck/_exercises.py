@@ -17,6 +17,7 @@ Spec keys (``docs/exercise-format.md`` is the full reference)::
     decimals                                   optional: hand-computed answers rounded to this many decimals are accepted
     [submission] entry_points, forbidden_imports, starter
     [given] ...                                kind-specific given values
+    [variants] KEY = {min, max, decimals, nonzero} | {choices}   given values drawn per student
     [[items]] name, outputs, points, instance ("given" | "hidden"), elements,
               element_names, shape, rtol, atol, decimals, examples, visibility,
               self_check, carry_forward, hint
@@ -35,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from gradecheck import _points
-from gradecheck._errors import GradecheckError
+from gradecheck._errors import GradecheckError, InvalidArgumentError
 from gradecheck._toml_lines import key_lines, line_of
+from gradecheck._variants import PROBE_STUDENT, Variant, VariantError, VariantRule, draw_variant, read_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -76,7 +78,7 @@ DEFAULT_FORBIDDEN_IMPORTS = ("gradecheck", "jax", "jaxlib", "torch", "tensorflow
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 INSTANCES = ("given", "hidden")
 #: The top-level tables every spec may have; others are the kind's (``Exercise.sections``).
-_TABLES = ("submission", "given", "settings")
+_TABLES = ("submission", "given", "settings", "variants")
 
 
 class ExerciseSpecError(GradecheckError):
@@ -149,6 +151,28 @@ class Exercise:
     sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: The statement's file (for messages about its placeholders).
     statement_file: Path | None = None
+    #: ``[variants]``: how given values are drawn per student (``[given]`` key -> rule); empty: the same for all.
+    variants: Mapping[str, VariantRule] = dataclasses.field(default_factory=dict)
+    #: The student whose variant this is (:meth:`for_student`); ``None``: the spec's own ``[given]`` values.
+    variant: Variant | None = None
+
+    def for_student(self, student: str) -> Exercise:
+        """This exercise as ``student`` sees it: ``[given]`` drawn for them (:mod:`gradecheck._variants`).
+
+        The statement, the given items, the audit and the template all use the
+        drawn values; hidden items are the same for every student.  An
+        exercise without ``[variants]`` is returned unchanged.  Raises
+        :class:`ExerciseSpecError` when the kind refuses every draw.
+        """
+        if not self.variants or (self.variant is not None and self.variant.student == student):
+            return self
+        try:
+            given, variant = draw_variant(self, student)
+        except InvalidArgumentError:
+            raise
+        except GradecheckError as error:
+            raise ExerciseSpecError(str(error)) from None
+        return dataclasses.replace(self, given=given, variant=variant)
 
     @property
     def max_score(self) -> float:
@@ -269,6 +293,7 @@ TOP_KEYS = {
     "submission": "the table [submission]",
     "given": "the table [given] of the statement's values",
     "settings": "the table [settings] for random instances",
+    "variants": "the table [variants]: given values drawn per student",
     "items": "the graded items, [[items]] tables",
 }
 SUBMISSION_KEYS = {
@@ -440,6 +465,11 @@ def load_exercise_file(path: str | Path) -> Exercise:
         raise spec.error(
             f"item names must be unique; repeated: {', '.join(duplicates)}.", "items", names.index(duplicates[0]), "name"
         )
+    given = dict(r.get("given", dict, "a table [given]", {}))
+    try:
+        variants = read_rules(r.get("variants", dict, "a table [variants]", {}), given)
+    except VariantError as error:
+        raise spec.error(str(error), *error.where) from None
     kind_name = r.get("kind", str, "the name of a gradecheck exercise kind")
     from gradecheck._kinds import get_kind
     from gradecheck._kinds._base import SpecProblem
@@ -457,7 +487,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         directory=path.parent,
         entry_points=s.strings("entry_points", ()),
         forbidden_imports=s.strings("forbidden_imports", DEFAULT_FORBIDDEN_IMPORTS),
-        given=dict(r.get("given", dict, "a table [given]", {})),
+        given=given,
         items=items,
         hints=r.strings("hints", ()),
         starter_code=starter,
@@ -465,6 +495,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         settings=dict(r.get("settings", dict, "a table [settings]", {})),
         sections=_sections(spec, data, kind, kind_name),
         statement_file=statement_path,
+        variants=variants,
     )
     try:
         bound = kind.bind(exercise)
@@ -487,6 +518,11 @@ def load_exercise_file(path: str | Path) -> Exercise:
         )
     except PlaceholderError as error:
         raise ExerciseSpecError(f"{statement_path}:{error.line}: {error}.") from None
+    if variants:
+        try:  # one draw now, so that ranges the kind always refuses are a spec error, not a grading one
+            draw_variant(exercise, PROBE_STUDENT)
+        except GradecheckError as error:
+            raise spec.error(str(error), "variants") from None
     return exercise
 
 
