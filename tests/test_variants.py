@@ -49,22 +49,6 @@ def _spec_copy(tmp_path: Path, source: str, edit: Any, name: str | None = None) 
     return folder
 
 
-def hard_coded(expected: dict[str, np.ndarray]) -> str:
-    """A submission that returns these numbers whatever its arguments: answers worked for one student's values."""
-    values = {key: np.asarray(value).tolist() for key, value in expected.items()}
-    return (
-        f"VALUES = {values!r}\n"
-        "def forward(weights, inputs, biases):\n    return VALUES['a']\n"
-        "def backward(weights, inputs, biases, upstream):\n"
-        "    return VALUES['d_weights'], VALUES['d_biases'], VALUES['d_inputs']\n"
-    )
-
-
-def _expected(variant: Any) -> dict[str, np.ndarray]:
-    kind = kind_of(variant)
-    return kind.expected(kind.given_instance(variant.given))
-
-
 def _given_score(result: dict[str, Any]) -> float:
     return sum(test["score"] for test in result["tests"] if not test["name"].startswith("hidden"))
 
@@ -206,11 +190,11 @@ def test_hidden_instances_are_the_same_for_every_student(exercise: Any) -> None:
         assert all(np.array_equal(instance_a[key], instance_b[key]) for key in instance_a)
 
 
-def test_given_items_use_each_students_own_numbers(exercise: Any) -> None:
+def test_given_items_use_each_students_own_numbers(exercise: Any, worked_answers: Any) -> None:
     """Answers worked out for student A (from the JAX reference) earn A's given points, not B's or C's;
     the reference solution gets full marks as anyone; a regrade gives the same result."""
     variants = [exercise.for_student(student) for student in STUDENTS]
-    worked_for_a = hard_coded(_expected(variants[0])).encode()
+    worked_for_a = worked_answers(variants[0]).encode()
     given_points = sum(item.points for item in exercise.items if item.instance == "given")
     results = [grade_bytes(exercise, "a.py", worked_for_a, student=student) for student in STUDENTS]
     assert _given_score(results[0]) == given_points
@@ -252,8 +236,8 @@ def test_a_notebook_of_another_student_is_flagged_not_refused(exercise: Any) -> 
     assert "notebook_student" not in own["gradecheck"]["variant"] and not own["gradecheck"]["notes"]
 
 
-def test_without_a_student_the_spec_given_values_are_graded_and_no_variant_is_recorded(exercise: Any) -> None:
-    result = grade_source(exercise, hard_coded(_expected(exercise)), "default.py")
+def test_without_a_student_the_spec_given_values_are_graded_and_no_variant_is_recorded(exercise: Any, worked_answers: Any) -> None:
+    result = grade_source(exercise, worked_answers(exercise), "default.py")
     assert _given_score(result) == sum(item.points for item in exercise.items if item.instance == "given")
     assert "variant" not in result["gradecheck"]
 
