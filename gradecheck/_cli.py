@@ -578,6 +578,8 @@ def validate(exercise_dir: str) -> None:
       statement  every {{ placeholder }} of statement.md resolves;
       template   the student notebook renders;
       reference  reference/<id>/solution.py gets full marks;
+      variants   with [variants]: sample students' numbers draw and differ,
+                 and the reference gets full marks on one student's;
       mistake    each reference/<id>/mistakes/<mistake-id>.py loses marks
                  and is diagnosed as <mistake-id>.
 

@@ -248,3 +248,22 @@ def test_a_key_for_one_student_fails_the_audit_for_another(exercise: Any) -> Non
     assert audit_key(a, key_a).ok
     report = audit_key(b, key_a)
     assert not report.ok and len(report.wrong) > len(key_a) / 2
+
+
+# -- gradecheck validate -------------------------------------------------------------------------------------
+
+
+def test_validate_checks_that_variants_differ_and_the_reference_gets_full_marks_on_them(tmp_path: Path) -> None:
+    from gradecheck._validate import validate_exercise
+
+    one_choice = 'upstream = { choices = [[1.0, 1.0, 1.0]] }\n'
+    same = _spec_copy(tmp_path, EXERCISE, lambda s: s.replace(s[s.index("[variants]\n"):s.index("[settings]")], f"[variants]\n{one_choice}\n"))
+    (tmp_path / "reference" / EXERCISE).mkdir(parents=True)
+    (tmp_path / "reference" / EXERCISE / "solution.py").write_text(SOLUTION)
+    report = validate_exercise(same)
+    variants = [check for check in report.checks if check.name == "variants"]
+    assert len(variants) == 1 and variants[0].failed and "the same numbers" in variants[0].message
+    shutil.rmtree(same)
+    shutil.copytree(ROOT / "exercises" / EXERCISE, same)
+    report = validate_exercise(same)
+    assert report.ok and any(check.name == "variants" and check.status == "ok" for check in report.checks)
