@@ -267,3 +267,12 @@ def test_validate_checks_that_variants_differ_and_the_reference_gets_full_marks_
     shutil.copytree(ROOT / "exercises" / EXERCISE, same)
     report = validate_exercise(same)
     assert report.ok and any(check.name == "variants" and check.status == "ok" for check in report.checks)
+
+
+def test_nonzero_leaves_zero_out_of_the_range_and_keeps_every_other_value() -> None:
+    from gradecheck._variants import VariantRule
+
+    rule = VariantRule("b", (60,), -0.01, 0.01, 2, nonzero=True)
+    drawn = rule.draw(b"seed")
+    assert set(drawn) == {-0.01, 0.01}
+    assert set(VariantRule("b", (60,), -0.01, 0.01, 2).draw(b"seed")) == {-0.01, 0.0, 0.01}
