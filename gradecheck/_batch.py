@@ -33,7 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradecheck._errors import SubmissionError
+from gradecheck._errors import InvalidArgumentError, SubmissionError
 from gradecheck._result_files import (
     display_name,
     result_names,
@@ -83,6 +83,8 @@ class GradingJob:
             workers, which resolve it on their machine.
         require_isolation: give an error result instead of grading where
             only ``"none"`` is available.
+        student: the student id (from the roster): an exercise with
+            ``[variants]`` is graded on that student's own given values.
     """
 
     exercise_ref: str
@@ -92,6 +94,7 @@ class GradingJob:
     timeout: float
     isolation: str = "auto"
     require_isolation: bool = False
+    student: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -114,7 +117,9 @@ def grade_job(job: GradingJob) -> dict[str, Any]:
     try:
         if job.require_isolation:
             require_os_isolation(resolve_isolation(job.isolation).level)
-        result = grade_bytes(exercise, job.name, job.data, limits=submission_limits(job.timeout, job.isolation))
+        result = grade_bytes(
+            exercise, job.name, job.data, limits=submission_limits(job.timeout, job.isolation), student=job.student
+        )
     except (GradingError, SandboxError) as error:
         result = error_result(exercise, f"The grader could not grade this submission: {error}", error_kind="grader")
     except Exception as error:  # a grader bug: fail closed, and let the batch go on
@@ -215,6 +220,7 @@ class _Input:
 
     path: Path
     target: Path
+    student: str | None = None
 
     @property
     def shown(self) -> str:
@@ -256,6 +262,13 @@ class _Batch:
 
     def prepare(self, item: _Input) -> GradingJob | None:
         """The job for ``item``; ``None`` when it is refused, after writing its error result here."""
+        if self.exercise.variants and item.student is None:
+            message = (
+                f"Not graded: exercise {self.exercise.id!r} gives each student their own numbers, and no student id "
+                f"is known for {display_name(item.path.name)}; add it to the roster (--roster) and grade again with --resume."
+            )
+            self.finished(self.write_error(item, message, None, error_kind="student"))
+            return None
         try:
             data = self.read(item)
         except SubmissionError as error:
@@ -263,14 +276,15 @@ class _Batch:
             return None
         return GradingJob(
             self.exercise_ref, display_name(item.path.name), item.shown, data, self.timeout, self.isolation,
-            self.require_isolation,
+            self.require_isolation, item.student,
         )
 
     def error_result(self, item: _Input, message: str, sha256: str | None, error_kind: str = "unreadable") -> dict[str, Any]:
         """A no-credit result for ``item`` saying ``message``."""
         from gradecheck._grading import error_result
 
-        result = error_result(self.exercise, message, error_kind=error_kind)
+        exercise = self.exercise.for_student(item.student) if item.student is not None else self.exercise
+        result = error_result(exercise, message, error_kind=error_kind)
         _record_source(result, display_name(item.path.name), item.shown, sha256)
         return result
 
@@ -369,8 +383,8 @@ class _Batch:
         if not signature_ok(result, self.key):
             return "unverified"
         info = result["gradecheck"]
-        same = (info.get("exercise"), info.get("version"), info.get("submission_path"))
-        if same != (self.exercise.id, self.exercise.version, item.shown):
+        same = (info.get("exercise"), info.get("version"), info.get("submission_path"), _student_of(info))
+        if same != (self.exercise.id, self.exercise.version, item.shown, item.student if self.exercise.variants else None):
             return "todo"
         sha256 = info.get("submission_sha256")
         if not isinstance(sha256, str):  # refused before: look again
@@ -399,6 +413,12 @@ class _Batch:
         return result
 
 
+def _student_of(info: Mapping[str, Any]) -> str | None:
+    """The student a result was graded as (``gradecheck.variant.student``), or ``None``."""
+    variant = info.get("variant")
+    return variant.get("student") if isinstance(variant, dict) else None
+
+
 def _roots(files: Sequence[Path], roots: Sequence[str | os.PathLike[str]] | None) -> list[str]:
     """The folders and files a symbolic link among ``files`` may point into: ``roots``, or the inputs' folders."""
     if roots is not None:
@@ -422,6 +442,7 @@ def grade_batch(
     isolation: str = "auto",
     require_isolation: bool = False,
     client: Any = None,
+    students: Sequence[str | None] | None = None,
 ) -> BatchSummary:
     """Grade ``files`` into ``out``; write ``gradebook.csv`` and ``summary.html`` there.
 
@@ -460,6 +481,11 @@ def grade_batch(
             worker is lost is run again by Dask; one that keeps killing
             workers gets an error result.  At most ``max(2 * jobs, 4 * workers)``
             submissions are in flight.
+        students: the student id of each of ``files`` (``None`` where unknown), e.g.
+            from a roster (:mod:`gradecheck._roster`).  An exercise with
+            ``[variants]`` grades each file on its student's own given values;
+            a file without a student gets an error result (``error_kind``
+            ``"student"``).  ``resume`` regrades a file whose student changed.
 
     Raises:
         SandboxError: the requested isolation is not available here, or none
@@ -482,7 +508,10 @@ def grade_batch(
     for stale in out.glob(".*.tmp"):
         stale.unlink(missing_ok=True)
     key = results_key(out)
-    items = [_Input(Path(f), out / name) for f, name in zip(files, result_names(files))]
+    if students is not None and len(students) != len(files):
+        raise InvalidArgumentError(f"students: expected one per file ({len(files)}), found {len(students)}.")
+    known = students if students is not None else [None] * len(files)
+    items = [_Input(Path(f), out / name, student) for f, name, student in zip(files, result_names(files), known)]
     batch = _Batch(
         exercise, str(exercise_ref), key, timeout=timeout, html=html, max_bytes=max_bytes,
         roots=_roots(files, roots), on_result=on_result, isolation=level, require_isolation=require_isolation,
@@ -529,7 +558,10 @@ def write_gradebook(
     line of the error, test names) that start with ``=``, ``+``, ``-``, ``@``,
     a tab or a line break get a leading ``'``, so a spreadsheet shows them as
     text instead of running them; scores stay numbers.  Paths are printable
-    (``display_name``): one line each, even for names with a newline.
+    (``display_name``): one line each, even for names with a newline.  For an
+    exercise with per-student variants, the columns ``student`` (graded as) and
+    ``notebook_student`` (the student the notebook's metadata names, when that
+    is someone else: a copied notebook) come before the tests.
     """
     rows, columns = [], []
     for source, target, result in zip(files, targets, results):
@@ -541,10 +573,15 @@ def write_gradebook(
         rows.append((source, target, result, scores, info))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_cell(text) for text in ["submission", "results", "score", "max_score", "mistakes", "error", *columns]])
+    variants = any(isinstance(row[4].get("variant"), dict) for row in rows)
+    extra = ["student", "notebook_student"] if variants else []
+    writer.writerow([_cell(text) for text in ["submission", "results", "score", "max_score", "mistakes", "error", *extra, *columns]])
     for source, target, result, scores, info in rows:
         error = first_line(info.get("error"))  # whole: the reason's first sentence(s), never cut
         cells = [display_name(source), target.name, result["score"], result["max_score"],
                  " ".join(info.get("mistakes", [])), error]
+        if variants:
+            variant = info.get("variant") if isinstance(info.get("variant"), dict) else {}
+            cells += [variant.get("student") or "", variant.get("notebook_student") or ""]
         writer.writerow([_cell(cell) for cell in cells] + [scores.get(name, "") for name in columns])
     write_atomically(path, buffer.getvalue())

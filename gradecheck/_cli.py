@@ -125,6 +125,21 @@ def _load_exercise(exercise_id: str) -> Any:
         raise _CannotRun(str(error)) from None
 
 
+def _for_student(exercise: Any, student: str | None) -> Any:
+    """``exercise`` as ``student`` sees it (their own given values where it has ``[variants]``)."""
+    if student is None:
+        return exercise
+    if not exercise.variants:
+        click.echo(f"note: exercise {exercise.id!r} has no [variants]: every student has the same numbers.", err=True)
+    try:
+        return exercise.for_student(student)
+    except GradecheckError as error:
+        raise _CannotRun(str(error)) from None
+
+
+_STUDENT_HELP = "The student id (as the roster or Gradescope names them): use that student's own numbers"
+
+
 @cli.command("exercises")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also show where each exercise's files, reference solution and known-wrong variants are.")
@@ -159,21 +174,33 @@ def exercises_command(verbose: bool) -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the notebook (default: EXERCISE.ipynb in the current folder).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def template(exercise_id: str, output: str | None, force: bool) -> None:
+@click.option("--student", default=None, metavar="ID",
+              help=_STUDENT_HELP + " (for an exercise with [variants]); the id goes in the notebook's metadata.")
+def template(exercise_id: str, output: str | None, force: bool, student: str | None) -> None:
     """Write the student notebook (.ipynb) for EXERCISE.
 
     The notebook holds the statement, the starter code and, in its metadata,
     the exercise id, so that 'gradecheck check NOTEBOOK' knows what to check.
+    For an exercise that gives each student their own numbers ([variants] in
+    its spec), --student ID writes that student's statement and records the
+    id in the metadata.
 
     \b
-    Example:
+    Examples:
       gradecheck template twelve-weights -o twelve-weights.ipynb
+      gradecheck template twelve-weights-variants --student s1001 -o s1001.ipynb
     """
     from pathlib import Path
 
     from gradecheck._submissions import write_template
 
-    exercise = _load_exercise(exercise_id)
+    exercise = _for_student(_load_exercise(exercise_id), student)
+    if exercise.variants and exercise.variant is None:
+        click.echo(
+            f"note: exercise {exercise.id!r} gives each student their own numbers; this notebook shows the spec's "
+            f"[given] values. Pass --student ID to write a student's own notebook.",
+            err=True,
+        )
     path = Path(output or f"{exercise.id}.ipynb")
     if path.exists() and not force:
         raise _CannotRun(f"{path} already exists; choose another path with -o, or pass --force to overwrite it.")
@@ -187,10 +214,12 @@ def template(exercise_id: str, output: str | None, force: bool) -> None:
             starter_code=exercise.starter_code,
             allowed_packages=exercise.allowed_packages,
             forbidden_imports=exercise.forbidden_imports,
+            student=exercise.variant.student if exercise.variant is not None else None,
         )
     except (GradecheckError, OSError) as error:
         raise _CannotRun(str(error)) from None
-    click.echo(f"wrote {path} ({exercise.title}); check your work with: gradecheck check {path}")
+    owner = f" for student {exercise.variant.student}" if exercise.variant is not None else ""
+    click.echo(f"wrote {path} ({exercise.title}){owner}; check your work with: gradecheck check {path}")
 
 
 def _submission_files(paths: tuple[str, ...]) -> list[Any]:
@@ -307,6 +336,11 @@ class _Size(click.ParamType):
               help="The results JSON of one submission: Gradescope's (with gradecheck's detail), or PrairieLearn's "
                    "external-grader results.json (score in [0, 1], gradable, tests). prairielearn: one submission, "
                    "no --out.")
+@click.option("--student", default=None, metavar="ID",
+              help=_STUDENT_HELP + ": grade one submission on them (for an exercise with [variants]).")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="FILE.csv",
+              help="A CSV with columns submission (file name, or the end of its path) and student (id): grade each "
+                   "submission on its student's own numbers (for an exercise with [variants]).")
 def grade(
     exercise_id: str,
     submissions: tuple[str, ...],
@@ -321,6 +355,8 @@ def grade(
     require_isolation: bool,
     scheduler: str | None,
     result_format: str,
+    student: str | None,
+    roster: str | None,
 ) -> None:
     """Grade submissions (.py or .ipynb files, or folders of them) for EXERCISE.
 
@@ -339,11 +375,19 @@ def grade(
     results that verify, and regrades the others.  The exit status is 0 when
     grading completed, whatever the scores, and 2 when it could not run.
 
+    An exercise with per-student variants ([variants] in its spec) grades
+    each submission on its student's own numbers: --student ID for one
+    submission, --roster FILE.csv (columns submission, student) for a batch;
+    a submission not in the roster gets an error result. A notebook whose
+    metadata names another student than the one it is graded as (a copied
+    notebook) gets a note in its results, the gradebook and the listing.
+
     \b
     Examples:
       gradecheck grade twelve-weights alice.ipynb
       gradecheck grade twelve-weights submissions/ --out results/ --jobs 2
       gradecheck grade twelve-weights submissions/ --out results/ --resume
+      gradecheck grade twelve-weights-variants submissions/ --roster roster.csv --out results/
     """
     import json
     from pathlib import Path
@@ -353,6 +397,7 @@ def grade(
 
     exercise = _load_exercise(exercise_id)
     files = _submission_files(submissions)
+    students = _students(exercise, files, student, roster)
     if scheduler is not None and out is None:
         raise _CannotRun("--scheduler grades a batch into a results folder: pass --out DIR too.")
     # On a cluster, each worker resolves the isolation on its own machine (results record which).
@@ -369,7 +414,7 @@ def grade(
     try:
         if out is None:
             result = grade_file(exercise, files[0], limits=submission_limits(timeout, level), max_bytes=max_size,
-                                roots=submissions)
+                                roots=submissions, student=students[0] if students else None)
             if result_format == "prairielearn":
                 from gradecheck._prairielearn import prairielearn_result
 
@@ -389,7 +434,7 @@ def grade(
                 summary = grade_batch(
                     exercise_ref, files, Path(out), jobs=jobs, timeout=timeout, resume=resume, html=html,
                     on_result=on_result, max_bytes=max_size, roots=submissions, isolation=level,
-                    require_isolation=require_isolation, client=client,
+                    require_isolation=require_isolation, client=client, students=students,
                 )
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
@@ -407,6 +452,32 @@ def grade(
         )
 
 
+def _students(exercise: Any, files: list[Any], student: str | None, roster: str | None) -> list[str | None] | None:
+    """The student of each file for ``grade`` (``None``: no student given); refuses what cannot be graded right."""
+    from gradecheck._roster import read_roster, students_for
+
+    if student is not None and roster is not None:
+        raise _CannotRun("--student names the student of one submission, --roster those of many: pass one of them.")
+    if (student is not None or roster is not None) and not exercise.variants:
+        click.echo(f"note: exercise {exercise.id!r} has no [variants]: every student has the same numbers.", err=True)
+    if student is not None:
+        if len(files) > 1:
+            raise _CannotRun(f"--student names one student, and {len(files)} submissions are given: use --roster FILE.csv.")
+        _for_student(exercise, student)  # an id that cannot be used is refused here, before grading
+        return [student]
+    if roster is not None:
+        try:
+            return students_for(files, read_roster(roster))
+        except GradecheckError as error:
+            raise _CannotRun(str(error)) from None
+    if exercise.variants:
+        raise _CannotRun(
+            f"exercise {exercise.id!r} gives each student their own numbers ([variants]): pass --student ID for one "
+            f"submission, or --roster FILE.csv (columns submission, student) for many."
+        )
+    return None
+
+
 def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
     """One line per submission: its path (printable), score and mistakes or error."""
     import json
@@ -419,6 +490,10 @@ def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
         result = json.loads(target.read_text(encoding="utf-8"))
         info = result.get("gradecheck", {})
         note = ", ".join(info.get("mistakes", [])) or first_line(info.get("error"))  # whole: a reason is never cut
+        variant = info.get("variant") if isinstance(info.get("variant"), dict) else None
+        if variant is not None and variant.get("notebook_student"):
+            copied = f"notebook of {variant['notebook_student']!r}, graded as {variant.get('student')!r}"
+            note = f"{note}; {copied}" if note else copied
         rows.append((display_name(source), f"{result['score']:g} / {result['max_score']:g}", note))
     width = max(len(r[0]) for r in rows)
     for name, score, note in rows:
@@ -434,7 +509,11 @@ def _print_scores(files: list[Any], targets: tuple[Any, ...]) -> None:
               help="Also write the report as an HTML page (with a picture of which elements are wrong).")
 @click.option("--hidden", is_flag=True,
               help="Also run the hidden checks (random instances), so that the score is the grade's.")
-def check(submission: str, exercise_id: str | None, color: bool | None, html: str | None, hidden: bool) -> None:
+@click.option("--student", default=None, metavar="ID",
+              help=_STUDENT_HELP + " (default: the student named in the notebook's metadata).")
+def check(
+    submission: str, exercise_id: str | None, color: bool | None, html: str | None, hidden: bool, student: str | None
+) -> None:
     """Self-check your SUBMISSION (.ipynb or .py) on the exercise's visible checks.
 
     Runs the same checks, in the same sandbox, as the grader does on the
@@ -463,27 +542,42 @@ def check(submission: str, exercise_id: str | None, color: bool | None, html: st
     path = Path(submission)
     if not path.is_file():
         raise _CannotRun(f"no such file: {path}")
-    read_exercise = None
-    if exercise_id is None:
+    written_for = None
+    if exercise_id is None or student is None:
         try:
-            exercise_id = read_exercise = read_submission(path).exercise
+            written_for = read_submission(path)
         except GradecheckError as error:
             raise _CannotRun(str(error)) from None
+    if exercise_id is None:
+        exercise_id = written_for.exercise if written_for is not None else None
         if exercise_id is None:
             raise _CannotRun(
                 f"{path} does not say which exercise it is for: pass --exercise ID "
                 f"(see 'gradecheck exercises'), or start from 'gradecheck template ID'."
             )
     exercise = _load_exercise(exercise_id)
-    run_with = f"gradecheck check {shlex.quote(submission)}" + (" --exercise " + shlex.quote(exercise_id)
-                                                                if exercise_id != read_exercise else "") + " --hidden"
+    if student is None and written_for is not None and exercise.variants:
+        student = written_for.student  # the learner's own notebook: its metadata names them
+    if exercise.variants and student is None:
+        raise _CannotRun(
+            f"exercise {exercise.id!r} gives each student their own numbers and {path} does not say whose it is: "
+            f"pass --student ID, or start from 'gradecheck template {exercise.id} --student ID'."
+        )
+    read_exercise = written_for.exercise if written_for is not None else None
+    run_with = (
+        f"gradecheck check {shlex.quote(submission)}"
+        + (" --exercise " + shlex.quote(exercise_id) if exercise_id != read_exercise else "")
+        + (" --student " + shlex.quote(student) if student is not None and exercise.variants else "")
+        + " --hidden"
+    )
     try:
         try:
             data = read_submission_file(path)
         except SubmissionError as error:  # no credit and the reason, as grade gives it
-            result = error_result(exercise, str(error), self_check=True, hidden=hidden)
+            variant = exercise.for_student(student) if student is not None else exercise
+            result = error_result(variant, str(error), self_check=True, hidden=hidden)
         else:
-            result = self_check_bytes(exercise, path.name, data, hidden=hidden, run_with=run_with)
+            result = self_check_bytes(exercise, path.name, data, hidden=hidden, run_with=run_with, student=student)
     except GradecheckError as error:
         raise _CannotRun(str(error)) from None
     use_color = sys.stdout.isatty() if color is None else color
@@ -514,6 +608,8 @@ def validate(exercise_dir: str) -> None:
       statement  every {{ placeholder }} of statement.md resolves;
       template   the student notebook renders;
       reference  reference/<id>/solution.py gets full marks;
+      variants   with [variants]: sample students' numbers draw and differ,
+                 and the reference gets full marks on one student's;
       mistake    each reference/<id>/mistakes/<mistake-id>.py loses marks
                  and is diagnosed as <mistake-id>.
 
@@ -538,7 +634,9 @@ def validate(exercise_dir: str) -> None:
 @cli.command("audit-key")
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.argument("key", type=click.Path(dir_okay=False))
-def audit_key_command(exercise_id: str, key: str) -> None:
+@click.option("--student", default=None, metavar="ID",
+              help=_STUDENT_HELP + " (default: the spec's [given] values).")
+def audit_key_command(exercise_id: str, key: str, student: str | None) -> None:
     """Check an answer KEY (TOML or JSON, name -> value) against the reference.
 
     Names are the exercise's item names (e.g. dE/dw7, or just w7). An entry
@@ -547,13 +645,17 @@ def audit_key_command(exercise_id: str, key: str) -> None:
     value and how far off it is.  Exit status: 0 the key is correct,
     1 it has errors, 2 the audit could not run.
 
+    For an exercise with per-student variants, --student ID audits a key
+    of that student's own numbers.
+
     \b
-    Example:
+    Examples:
       gradecheck audit-key three-two-two slide-key.toml
+      gradecheck audit-key twelve-weights-variants s1001-key.toml --student s1001
     """
     from gradecheck._audit import audit_key, load_key
 
-    exercise = _load_exercise(exercise_id)
+    exercise = _for_student(_load_exercise(exercise_id), student)
     try:
         report = audit_key(exercise, load_key(key))
     except GradecheckError as error:

@@ -17,6 +17,7 @@ Spec keys (``docs/exercise-format.md`` is the full reference)::
     decimals                                   optional: hand-computed answers rounded to this many decimals are accepted
     [submission] entry_points, forbidden_imports, starter
     [given] ...                                kind-specific given values
+    [variants] KEY = {min, max, decimals, nonzero} | {choices}   given values drawn per student
     [[items]] name, outputs, points, instance ("given" | "hidden"), elements,
               element_names, shape, rtol, atol, decimals, examples, visibility,
               self_check, carry_forward, hint
@@ -36,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from gradecheck import _points
-from gradecheck._errors import GradecheckError
+from gradecheck._errors import GradecheckError, InvalidArgumentError
 from gradecheck._toml_lines import key_lines, line_of
+from gradecheck._variants import PROBE_STUDENT, Variant, VariantError, VariantRule, draw_variant, read_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,7 +79,7 @@ DEFAULT_FORBIDDEN_IMPORTS = ("gradecheck", "jax", "jaxlib", "torch", "tensorflow
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 INSTANCES = ("given", "hidden")
 #: The top-level tables every spec may have; others are the kind's (``Exercise.sections``).
-_TABLES = ("submission", "given", "settings")
+_TABLES = ("submission", "given", "settings", "variants")
 
 
 class ExerciseSpecError(GradecheckError):
@@ -153,6 +155,28 @@ class Exercise:
     #: Installed packages (top-level import names) a submission may import besides the standard library and
     #: numpy; they, and what they require, go into the sandbox's runtime tree for this exercise.
     allowed_packages: tuple[str, ...] = ()
+    #: ``[variants]``: how given values are drawn per student (``[given]`` key -> rule); empty: the same for all.
+    variants: Mapping[str, VariantRule] = dataclasses.field(default_factory=dict)
+    #: The student whose variant this is (:meth:`for_student`); ``None``: the spec's own ``[given]`` values.
+    variant: Variant | None = None
+
+    def for_student(self, student: str) -> Exercise:
+        """This exercise as ``student`` sees it: ``[given]`` drawn for them (:mod:`gradecheck._variants`).
+
+        The statement, the given items, the audit and the template all use the
+        drawn values; hidden items are the same for every student.  An
+        exercise without ``[variants]`` is returned unchanged.  Raises
+        :class:`ExerciseSpecError` when the kind refuses every draw.
+        """
+        if not self.variants or (self.variant is not None and self.variant.student == student):
+            return self
+        try:
+            given, variant = draw_variant(self, student)
+        except InvalidArgumentError:
+            raise
+        except GradecheckError as error:
+            raise ExerciseSpecError(str(error)) from None
+        return dataclasses.replace(self, given=given, variant=variant)
 
     @property
     def max_score(self) -> float:
@@ -304,6 +328,7 @@ TOP_KEYS = {
     "submission": "the table [submission]",
     "given": "the table [given] of the statement's values",
     "settings": "the table [settings] for random instances",
+    "variants": "the table [variants]: given values drawn per student",
     "items": "the graded items, [[items]] tables",
 }
 SUBMISSION_KEYS = {
@@ -477,6 +502,11 @@ def load_exercise_file(path: str | Path) -> Exercise:
         raise spec.error(
             f"item names must be unique; repeated: {', '.join(duplicates)}.", "items", names.index(duplicates[0]), "name"
         )
+    given = dict(r.get("given", dict, "a table [given]", {}))
+    try:
+        variants = read_rules(r.get("variants", dict, "a table [variants]", {}), given)
+    except VariantError as error:
+        raise spec.error(str(error), *error.where) from None
     kind_name = r.get("kind", str, "the name of a gradecheck exercise kind")
     from gradecheck._kinds import get_kind
     from gradecheck._kinds._base import SpecProblem
@@ -494,7 +524,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         directory=path.parent,
         entry_points=s.strings("entry_points", ()),
         forbidden_imports=forbidden,
-        given=dict(r.get("given", dict, "a table [given]", {})),
+        given=given,
         items=items,
         hints=r.strings("hints", ()),
         starter_code=starter,
@@ -503,6 +533,7 @@ def load_exercise_file(path: str | Path) -> Exercise:
         sections=_sections(spec, data, kind, kind_name),
         statement_file=statement_path,
         allowed_packages=_allowed_packages(spec, s, forbidden),
+        variants=variants,
     )
     try:
         bound = kind.bind(exercise)
@@ -525,6 +556,11 @@ def load_exercise_file(path: str | Path) -> Exercise:
         )
     except PlaceholderError as error:
         raise ExerciseSpecError(f"{statement_path}:{error.line}: {error}.") from None
+    if variants:
+        try:  # one draw now, so that ranges the kind always refuses are a spec error, not a grading one
+            draw_variant(exercise, PROBE_STUDENT)
+        except GradecheckError as error:
+            raise spec.error(str(error), "variants") from None
     return exercise
 
 

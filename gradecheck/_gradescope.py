@@ -161,7 +161,9 @@ def run(exercise_ref: str, root: Path) -> dict[str, Any]:
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = gradescope_result(grade_upload(exercise_ref, root / "submission"))
+        result = gradescope_result(
+            grade_upload(exercise_ref, root / "submission", metadata=root / "submission_metadata.json")
+        )
     except Exception as error:  # the autograder itself failed: say so in the one place Gradescope shows
         print(traceback.format_exc(), file=sys.stderr)
         result = _failed(f"The autograder failed ({type(error).__name__}: {error}). This is not your fault: please tell your instructor.")

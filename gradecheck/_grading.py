@@ -677,16 +677,23 @@ def grade_source(
             "error_kind": error_kind,
             "notes": list(notes),
             "sandbox": sandbox,
+            **_variant_record(exercise),
         },
     }
+
+
+def _variant_record(exercise: Exercise) -> dict[str, Any]:
+    """``{"variant": {...}}`` for a student's variant (``gradecheck.variant`` of the result); ``{}`` otherwise."""
+    return {"variant": exercise.variant.as_dict()} if exercise.variant is not None else {}
 
 
 #: What kept a submission from being graded (``gradecheck.error_kind`` of a result; absent when nothing did):
 #: ``unreadable`` (not a .py or notebook that can be read), ``missing`` (no file), ``syntax`` (Python
 #: that does not compile), ``load`` (the code failed while loading), ``forbidden-import``, ``grader``
 #: (the grader or its sandbox failed: not the submission's fault), ``timeout`` (the submission's time budget
-#: ran out while it was being graded: what ran before keeps its credit, the rest was not run).
-ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout")
+#: ran out while it was being graded: what ran before keeps its credit, the rest was not run), ``student`` (an
+#: exercise with per-student variants, and no student id for this submission).
+ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout", "student")
 
 
 def graded_items(exercise: Exercise, *, self_check: bool = False, hidden: bool = False) -> list[ItemSpec]:
@@ -725,6 +732,7 @@ def error_result(
             "error": message,
             "error_kind": error_kind,
             "notes": [],
+            **_variant_record(exercise),
         },
     }
 
@@ -738,8 +746,9 @@ def grade_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     roots: Sequence[str | Path] | None = None,
     hidden: bool = False,
+    student: str | None = None,
 ) -> dict[str, Any]:
-    """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_bytes`).
+    """Read a ``.py`` or ``.ipynb`` submission and grade it (see :func:`grade_bytes`, and its ``student``).
 
     The file is read once with :func:`~gradecheck._submissions.read_submission_file`
     (a regular file of at most ``max_bytes``; a symbolic link is followed only into
@@ -752,9 +761,10 @@ def grade_file(
     try:
         data = read_submission_file(path, max_bytes, roots=roots)
     except SubmissionError as error:
-        return error_result(exercise, str(error), self_check=self_check, execution_time=time.monotonic() - started,
+        variant = exercise.for_student(student) if student is not None else exercise
+        return error_result(variant, str(error), self_check=self_check, execution_time=time.monotonic() - started,
                             hidden=hidden)
-    return grade_bytes(exercise, path.name, data, limits=limits, self_check=self_check, hidden=hidden)
+    return grade_bytes(exercise, path.name, data, limits=limits, self_check=self_check, hidden=hidden, student=student)
 
 
 def grade_bytes(
@@ -765,16 +775,23 @@ def grade_bytes(
     limits: Limits | None = None,
     self_check: bool = False,
     hidden: bool = False,
+    student: str | None = None,
 ) -> dict[str, Any]:
     """Grade the submission whose file is called ``name`` (its extension picks the format) and holds ``data``.
 
-    A pure function of ``name``, ``data`` and the exercise (and the sandbox's
-    limits).  Bytes that cannot be read as a submission (invalid notebook,
+    A pure function of ``name``, ``data``, the exercise and ``student`` (and the
+    sandbox's limits).  With ``student``, an exercise with ``[variants]`` is
+    graded on that student's own given values (:meth:`Exercise.for_student`)
+    and the result records the variant (``gradecheck.variant``); a notebook
+    whose metadata names another student (a copied notebook) gets a note, and
+    its id is recorded as ``gradecheck.variant.notebook_student``.  Bytes that cannot be read as a submission (invalid notebook,
     wrong file type, bad encoding, JSON nested too deeply, or anything else
     that fails while parsing) get a result with no credit and the reason, not
     an exception; a grader failure raises :class:`GradingError`.
     """
     started = time.monotonic()
+    if student is not None:
+        exercise = exercise.for_student(student)
     try:
         submission = submission_from_bytes(name, data)
     except SubmissionError as error:
@@ -790,8 +807,24 @@ def grade_bytes(
     notes = list(submission.notes)
     if submission.exercise is not None and submission.exercise != exercise.id:
         notes.append(f"Note: {name} was written for exercise {submission.exercise!r} but is graded as {exercise.id!r}.")
-    return grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes,
-                        hidden=hidden)
+    other = _other_student(exercise, submission.student)
+    if other is not None:
+        notes.append(
+            f"Note: {name} is the notebook of student {other!r} but is graded as student {exercise.variant.student!r} "
+            f"on that student's own numbers: a copied notebook?"
+        )
+    result = grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes,
+                          hidden=hidden)
+    if other is not None:
+        result["gradecheck"]["variant"]["notebook_student"] = other
+    return result
+
+
+def _other_student(exercise: Exercise, notebook_student: str | None) -> str | None:
+    """The student a notebook's metadata names when it is not the student it is graded as, else ``None``."""
+    if exercise.variant is None or notebook_student is None or notebook_student == exercise.variant.student:
+        return None
+    return notebook_student
 
 
 def _show(value: float) -> str:

@@ -27,7 +27,13 @@ __all__ = ["self_check_bytes", "main"]
 
 
 def self_check_bytes(
-    exercise: Exercise, name: str, data: bytes, *, hidden: bool = False, run_with: str | None = None
+    exercise: Exercise,
+    name: str,
+    data: bytes,
+    *,
+    hidden: bool = False,
+    run_with: str | None = None,
+    student: str | None = None,
 ) -> dict[str, Any]:
     """Grade the submission file ``name`` holding ``data`` as a self-check (see :func:`~gradecheck._grading.grade_bytes`).
 
@@ -35,11 +41,11 @@ def self_check_bytes(
     ``gradecheck.not_checked`` says how many points the others hold and what
     they vary (:func:`gradecheck._unchecked.unchecked`), with ``run_with``
     (how to run them) filled in.  With ``hidden``, every item runs and the
-    score is the grade's.
+    score is the grade's.  ``student``: whose variant (an exercise with ``[variants]``).
     """
     from gradecheck._grading import grade_bytes
 
-    result = grade_bytes(exercise, name, data, self_check=True, hidden=hidden)
+    result = grade_bytes(exercise, name, data, self_check=True, hidden=hidden, student=student)
     if not hidden:
         from gradecheck._unchecked import unchecked
 
@@ -54,17 +60,34 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     hidden = "--hidden" in args
     args = [a for a in args if a != "--hidden"]
+    student = None
+    if "--student" in args:
+        at = args.index("--student")
+        student = args[at + 1] if at + 1 < len(args) else None
+        del args[at : at + 2]
     if len(args) != 2:
-        print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] < SUBMISSION", file=sys.stderr)
+        print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] [--student ID] < SUBMISSION", file=sys.stderr)
         return 2
     exercise_id, name = args
     from gradecheck._cli import _keep_hypothesis_out_of_the_current_folder
     from gradecheck._exercises import load_exercise
+    from gradecheck._submissions import submission_from_bytes
 
     _keep_hypothesis_out_of_the_current_folder()
     data = sys.stdin.buffer.read()
     try:
-        result = self_check_bytes(load_exercise(exercise_id), name, data, hidden=hidden)
+        exercise = load_exercise(exercise_id)
+        if student is None and exercise.variants:
+            try:  # the learner's own notebook names them (check's default too)
+                student = submission_from_bytes(name, data).student
+            except GradecheckError:
+                student = None
+            if student is None:
+                raise GradecheckError(
+                    f"exercise {exercise.id!r} gives each student their own numbers and this notebook does not say "
+                    f"whose it is: pass student='ID' to check(), or start from 'gradecheck template {exercise.id} --student ID'."
+                )
+        result = self_check_bytes(exercise, name, data, hidden=hidden, student=student)
     except GradecheckError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -86,6 +86,10 @@ class Submission:
             or a ``# gradecheck: exercise=<id>`` comment in the first lines of a
             ``.py`` file), or ``None``.
         notes: human-readable notes on what was removed, skipped or ignored.
+        student: the student id a per-student template was written for
+            (notebook metadata ``gradecheck.student``), or ``None``.  Written
+            by the student's own file, so it is never trusted to choose a
+            variant: it only tells a copied notebook (another student's id).
     """
 
     path: str
@@ -93,6 +97,7 @@ class Submission:
     source: str
     exercise: str | None
     notes: tuple[str, ...] = ()
+    student: str | None = None
 
 
 def read_submission(path: str | os.PathLike[str], data: bytes | None = None) -> Submission:
@@ -209,6 +214,7 @@ def template_notebook(
     check_command: str | None = None,
     allowed_packages: Sequence[str] | None = None,
     forbidden_imports: Sequence[str] | None = None,
+    student: str | None = None,
 ) -> nbformat.NotebookNode:
     """Build an exercise template: an nbformat v4 notebook with four cells.
 
@@ -219,8 +225,9 @@ def template_notebook(
     code; markdown telling the learner to run the next cell or
     ``check_command`` (default ``gradecheck check <this notebook>``); a code
     cell :data:`CHECK_CELL` (``gn.check()``, which the grader leaves out).  Metadata:
-    ``{"gradecheck": {"exercise": exercise, "version": version}, "kernelspec": python3}``.
-    Cell ids are fixed, so the same arguments always give the same file.
+    ``{"gradecheck": {"exercise": exercise, "version": version}, "kernelspec": python3}``,
+    with ``"student": student`` in the ``gradecheck`` block for a student's own
+    variant.  Cell ids are fixed, so the same arguments always give the same file.
     """
     for argument, value in (("exercise", exercise), ("version", version)):
         if not isinstance(value, str) or not value or value != value.strip() or any(c.isspace() for c in value):
@@ -230,10 +237,15 @@ def template_notebook(
     for argument, value in (("title", title), ("statement", statement), ("starter_code", starter_code)):
         if not isinstance(value, str):
             raise InvalidArgumentError(f"{argument}: expected a string, found {type(value).__name__}.")
+    if student is not None and (not isinstance(student, str) or not student.strip()):
+        raise InvalidArgumentError(f"student: expected a non-empty student id, found {student!r}.")
+    block = {"exercise": exercise, "version": version}
+    if student is not None:
+        block["student"] = student.strip()
     command = "gradecheck check <this notebook>" if check_command is None else check_command
     notebook = new_notebook(
         metadata={
-            "gradecheck": {"exercise": exercise, "version": version},
+            "gradecheck": block,
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         }
     )
@@ -299,6 +311,7 @@ def write_template(
     check_command: str | None = None,
     allowed_packages: Sequence[str] | None = None,
     forbidden_imports: Sequence[str] | None = None,
+    student: str | None = None,
 ) -> None:
     """Write :func:`template_notebook` to ``path`` (overwriting it).
 
@@ -327,6 +340,7 @@ def write_template(
         check_command=check_command,
         allowed_packages=allowed_packages,
         forbidden_imports=forbidden_imports,
+        student=student,
     )
     nbformat.write(notebook, os.fspath(target))
 
@@ -436,7 +450,7 @@ def _from_notebook(name: str, text: str) -> Submission:
     if not parts:
         raise SubmissionError(_no_code_message(name, len(cells), code_cells, skipped, magic_cells))
     return Submission(path=name, kind="ipynb", source="\n\n".join(parts) + "\n", exercise=exercise,
-                      notes=tuple(notes))
+                      notes=tuple(notes), student=_student_from_metadata(notebook.get("metadata")))
 
 
 def _too_deep(not_notebook: str) -> str:
@@ -457,6 +471,15 @@ def _exercise_from_metadata(metadata: object, notes: list[str]) -> str | None:
         "ignored notebook metadata 'gradecheck': expected {\"exercise\": \"<id>\", ...}, "
         f"found {_shorten(json.dumps(block, default=repr))}"
     )
+    return None
+
+
+def _student_from_metadata(metadata: object) -> str | None:
+    """``gradecheck.student`` of a notebook's metadata (text, at most 200 characters), or ``None``."""
+    block = metadata.get("gradecheck") if isinstance(metadata, dict) else None
+    student = block.get("student") if isinstance(block, dict) else None
+    if isinstance(student, str) and student.strip():
+        return student.strip()[:200]
     return None
 
 

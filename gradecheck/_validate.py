@@ -150,6 +150,39 @@ def _check_reference(exercise: Any, solution: Path, limits: Any) -> Check:
     )
 
 
+#: The students whose variants ``validate`` draws (and grades the reference solution on the first of).
+SAMPLE_STUDENTS = ("validate-sample-1", "validate-sample-2", "validate-sample-3")
+
+
+def _check_variants(exercise: Any, solution: Path, limits: Any) -> Check:
+    """Variants for sample students draw, differ, and the reference solution gets full marks on one of them."""
+    from gradecheck._grading import GradingError
+
+    try:
+        variants = [exercise.for_student(student) for student in SAMPLE_STUDENTS]
+        result = _grade(variants[0], solution, limits)
+    except GradecheckError as error:
+        if isinstance(error, GradingError):
+            return Check("FAIL", "variants", f"{_shown(solution)} could not be graded on a student's variant: {error}",
+                         "the grader failed on this exercise: fix the kind or the spec it names.")
+        return Check("FAIL", "variants", str(error), "widen the ranges in [variants] so that the kind accepts most draws.")
+    keys = ", ".join(exercise.variants)
+    if len({repr(sorted(v.given.items())) for v in variants}) == 1:
+        return Check("FAIL", "variants", f"[variants] ({keys}) gives {len(variants)} sample students the same numbers",
+                     "give the entries of [variants] more than one possible value.")
+    if result["gradecheck"]["error"] is not None or result["score"] != result["max_score"]:
+        why = result["gradecheck"]["error"] or _failures(result)
+        return Check("FAIL", "variants",
+                     f"{_shown(solution)} gets {_score(result)} on the numbers of student {SAMPLE_STUDENTS[0]!r}:\n{why}",
+                     "the reference must get full marks on every student's numbers: check the ranges in [variants] "
+                     "and the tolerances of the items.")
+    redrawn = sum(1 for v in variants if v.variant.attempt > 0)
+    return Check("ok", "variants",
+                 f"[variants] ({keys}) draws different numbers for {len(variants)} sample students"
+                 f"{f' ({redrawn} redrawn: the kind refused a draw)' if redrawn else ''}; {_shown(solution)} gets "
+                 f"{_score(result)} on the numbers of {SAMPLE_STUDENTS[0]!r}")
+
+
 def _check_mistake(exercise: Any, kind: Any, path: Path, limits: Any) -> Check:
     from gradecheck._grading import GradingError
     from gradecheck._mistakes import mistake_info
@@ -264,6 +297,8 @@ def validate_exercise(target: str | Path, *, limits: Any = None) -> ValidationRe
         raise GradecheckError(f"cannot grade the reference solution and variants: {error}") from None
     limits = limits if limits is not None else Limits()
     checks.append(_check_reference(exercise, reference / "solution.py", limits))
+    if exercise.variants:
+        checks.append(_check_variants(exercise, reference / "solution.py", limits))
     variants = sorted((reference / "mistakes").glob("*.py"))
     if not variants:
         checks.append(

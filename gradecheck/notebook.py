@@ -76,6 +76,7 @@ def check(
     notebook: str | os.PathLike[str] | None = None,
     display: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    student: str | None = None,
 ) -> CheckResult:
     """Self-check this notebook's functions against an exercise; show the report inline; return the score.
 
@@ -87,6 +88,8 @@ def check(
             says which (Jupyter, VS Code), else the kernel's history (see below).
         display: show the report (HTML, with a plain-text version) in the cell's output.
         timeout: seconds the check may take before it is stopped.
+        student: whose numbers, for an exercise with per-student variants; default: the student
+            named in the notebook's metadata (``gradecheck template ID --student S`` writes it).
 
     The graded source is the saved notebook file when it is known: exactly
     what ``gradecheck grade`` grades (save before checking: a note says when
@@ -122,7 +125,7 @@ def check(
             "Call check('EXERCISE-ID') (see 'gradecheck exercises'), or check(notebook='NAME.ipynb') for a "
             "notebook made by 'gradecheck template'."
         )
-    result = _grade(exercise_id, source.name, source.data, hidden=hidden, timeout=timeout)
+    result = _grade(exercise_id, source.name, source.data, hidden=hidden, timeout=timeout, student=student)
     gc = result["gradecheck"]
     gc["notes"] = [f"Graded: {source.description}.", *source.notes, *gc.get("notes", [])]
     gc["graded_source"] = source.description
@@ -151,9 +154,11 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def _grade(exercise: str, name: str, data: bytes, *, hidden: bool, timeout: float) -> dict[str, Any]:
+def _grade(exercise: str, name: str, data: bytes, *, hidden: bool, timeout: float, student: str | None = None) -> dict[str, Any]:
     """Run the self-check in its own process (and process group); its results dict, read from JSON."""
     command = [sys.executable, "-m", "gradecheck._self_check", exercise, name, *(["--hidden"] if hidden else [])]
+    if student is not None:
+        command += ["--student", student]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )

@@ -92,3 +92,25 @@ def execute_notebook(tmp_path: Path):
         return notebook
 
     return run
+
+
+@pytest.fixture(scope="session")
+def worked_answers():
+    """``worked_answers(exercise)``: the source of a twelve-weights submission that returns the reference's values on
+    ``exercise``'s given values whatever its arguments (answers worked by hand for one student's numbers)."""
+    import numpy as np
+
+    from gradecheck._kinds import kind_of
+
+    def source(exercise) -> str:
+        kind = kind_of(exercise)
+        expected = kind.expected(kind.given_instance(exercise.given))
+        values = {key: np.asarray(value).tolist() for key, value in expected.items()}
+        return (
+            f"VALUES = {values!r}\n"
+            "def forward(weights, inputs, biases):\n    return VALUES['a']\n"
+            "def backward(weights, inputs, biases, upstream):\n"
+            "    return VALUES['d_weights'], VALUES['d_biases'], VALUES['d_inputs']\n"
+        )
+
+    return source

@@ -186,3 +186,96 @@ def test_verify_help_cites_nothing_outside_the_repository() -> None:
     text = CliRunner().invoke(cli, ["verify", "--help"]).output
     assert "DESIGN" not in text and ".md" not in text
     assert "gradecheck template mlp-backprop" in text
+
+
+# -- per-student variants: template --student, grade --student / --roster, check, audit-key --student --------
+
+VARIANTS = "twelve-weights-variants"
+VARIANT_SOLUTION = (REFERENCE_DIR / VARIANTS / "solution.py").read_text()
+VARIANT_WRONG = REFERENCE_DIR / VARIANTS / "mistakes" / "missing-activation-derivative.py"
+
+
+def _student_notebook(tmp_path: Path, student: str, name: str, code: str) -> Path:
+    path = tmp_path / name
+    assert main(["template", VARIANTS, "--student", student, "-o", str(path), "--force"]) == 0
+    notebook = nbformat.read(path, as_version=4)
+    next(cell for cell in notebook.cells if cell.cell_type == "code").source = code
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_template_for_a_student_shows_their_numbers_and_names_them(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "s1001.ipynb"
+    assert main(["template", VARIANTS, "--student", "s1001", "-o", str(path)]) == 0
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata["gradecheck"]["student"] == "s1001"
+    weights = load_exercise(VARIANTS).for_student("s1001").given["weights"]
+    assert ", ".join(f"{w:.2f}" for w in weights) in notebook.cells[0].source
+    assert main(["template", VARIANTS, "-o", str(tmp_path / "default.ipynb")]) == 0
+    assert "--student ID" in capsys.readouterr().err
+
+
+def test_check_grades_a_students_notebook_on_their_own_numbers(tmp_path: Path, capsys) -> None:
+    path = _student_notebook(tmp_path, "s1001", "mine.ipynb", VARIANT_SOLUTION)
+    assert main(["check", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(VARIANT_WRONG), "--exercise", VARIANTS]) == 2  # whose numbers? not said
+    assert "--student ID" in capsys.readouterr().err
+    assert main(["check", str(VARIANT_WRONG), "--exercise", VARIANTS, "--student", "s1001"]) == 1
+
+
+def test_grade_refuses_a_variant_exercise_without_students(tmp_path: Path, capsys) -> None:
+    assert main(["grade", VARIANTS, str(VARIANT_WRONG)]) == 2
+    assert "--roster" in capsys.readouterr().err
+    assert main(["grade", VARIANTS, str(VARIANT_WRONG), "--student", "s1", "--roster", "r.csv"]) == 2
+    assert main(["grade", VARIANTS, str(VARIANT_WRONG), "--student", "s1001"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["gradecheck"]["variant"]["student"] == "s1001" and result["score"] < result["max_score"]
+
+
+def test_grade_a_class_with_a_roster_each_on_their_own_numbers(tmp_path: Path, capsys, worked_answers) -> None:
+    exercise = load_exercise(VARIANTS)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    _student_notebook(submissions, "s1001", "alice.ipynb", VARIANT_SOLUTION)
+    (submissions / "bob.py").write_text(VARIANT_WRONG.read_text())
+    # carol hands in alice's notebook with alice's worked numbers
+    _student_notebook(submissions, "s1001", "carol.ipynb", worked_answers(exercise.for_student("s1001")))
+    (submissions / "dave.py").write_text(VARIANT_SOLUTION)  # not in the roster
+    roster = tmp_path / "roster.csv"
+    roster.write_text("submission,student\nalice.ipynb,s1001\nbob.py,s1002\ncarol.ipynb,=s1003\n")
+    out = tmp_path / "results"
+    assert main(["grade", VARIANTS, str(submissions), "--roster", str(roster), "--out", str(out)]) == 0
+    listing = capsys.readouterr().out
+    results = {name: json.loads((out / f"{name}.json").read_text()) for name in ("alice", "bob", "carol", "dave")}
+    students = {name: (r["gradecheck"].get("variant") or {}).get("student") for name, r in results.items()}
+    assert students == {"alice": "s1001", "bob": "s1002", "carol": "=s1003", "dave": None}
+    assert results["alice"]["score"] == results["alice"]["max_score"]
+    assert results["bob"]["gradecheck"]["mistakes"] == ["missing-activation-derivative"]
+    assert results["bob"]["score"] < results["bob"]["max_score"]
+    carol = results["carol"]
+    assert carol["gradecheck"]["variant"]["notebook_student"] == "s1001" and carol["score"] < 5
+    assert results["dave"]["score"] == 0 and results["dave"]["gradecheck"]["error_kind"] == "student"
+    assert "notebook of 's1001', graded as '=s1003'" in listing
+    gradebook = (out / "gradebook.csv").read_text().splitlines()
+    assert gradebook[0].startswith("submission,results,score,max_score,mistakes,error,student,notebook_student,")
+    assert any(line.startswith(f"{submissions / 'carol.ipynb'},carol.json,") and ",'=s1003,s1001," in line for line in gradebook)
+    # a regrade: nothing changed, nothing regraded (dave, who has no result for bytes, is looked at again)
+    assert main(["grade", VARIANTS, str(submissions), "--roster", str(roster), "--out", str(out), "--resume"]) == 0
+    assert "graded 1 submission(s), skipped 3 already graded" in capsys.readouterr().out
+    # bob was listed under the wrong id: fixing the roster regrades him on the right student's numbers
+    roster.write_text("submission,student\nalice.ipynb,s1001\nbob.py,s1009\ncarol.ipynb,=s1003\ndave.py,s1004\n")
+    assert main(["grade", VARIANTS, str(submissions), "--roster", str(roster), "--out", str(out), "--resume"]) == 0
+    assert "graded 2 submission(s), skipped 2 already graded" in capsys.readouterr().out
+    assert json.loads((out / "bob.json").read_text())["gradecheck"]["variant"]["student"] == "s1009"
+    dave = json.loads((out / "dave.json").read_text())
+    assert dave["score"] == dave["max_score"] and dave["gradecheck"]["variant"]["student"] == "s1004"
+
+
+def test_audit_key_takes_the_student(tmp_path: Path, capsys) -> None:
+    values = reference_values(load_exercise(VARIANTS).for_student("s1001"))
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({name: round(value, 4) for name, value in values.items()}))
+    assert main(["audit-key", VARIANTS, str(key), "--student", "s1001"]) == 0
+    capsys.readouterr()
+    assert main(["audit-key", VARIANTS, str(key), "--student", "s1002"]) == 1

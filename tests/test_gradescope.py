@@ -183,3 +183,61 @@ def test_a_link_in_the_upload_to_a_file_of_the_grader_is_not_graded(autograder: 
     result = run(str(autograder / "source" / "exercises" / "twelve-weights"), autograder)
     error = result["extra_data"]["gradecheck"]["error"]
     assert result["score"] == 0 and "symbolic link" in error and "outside the folders" in error
+
+
+# -- per-student variants: the student id comes from Gradescope's submission_metadata.json ---------------------
+
+VARIANTS = "twelve-weights-variants"
+
+
+def _metadata(root: Path, users: Any) -> None:
+    """A submission_metadata.json shaped as Gradescope documents it (gradescope-autograders.readthedocs.io)."""
+    metadata = {"id": 123456, "created_at": "2024-07-01T14:22:32.365935-07:00", "assignment": {"id": 25828, "title": "HW"},
+                "submission_method": "upload", "users": users, "previous_submissions": []}
+    (root / "submission_metadata.json").write_text(json.dumps(metadata))
+
+
+@pytest.mark.parametrize(
+    ("users", "student"),
+    [
+        ([{"email": "a@example.edu", "id": 1234, "name": "A", "sid": "s1001"}, {"sid": "s1002"}], "s1001"),
+        ([{"email": "a@example.edu", "id": 1234, "name": "A", "sid": ""}], "a@example.edu"),
+        ([{"id": 1234, "name": "A"}], "1234"),
+        ([], None),
+        ("not a list", None),
+    ],
+)
+def test_the_student_is_the_first_users_sid_else_email_else_id(tmp_path: Path, users: Any, student: str | None) -> None:
+    from gradecheck._upload import gradescope_student
+
+    _metadata(tmp_path, users)
+    assert gradescope_student(tmp_path / "submission_metadata.json") == student
+    assert gradescope_student(tmp_path / "missing.json") is None
+
+
+def test_a_variant_exercise_is_graded_on_the_submitters_numbers(tmp_path: Path, worked_answers: Any) -> None:
+    from gradecheck._exercises import load_exercise
+
+    root = _unpack(VARIANTS, tmp_path)
+    exercise = load_exercise(VARIANTS)
+    _upload(root, "answer.py", worked_answers(exercise.for_student("s1001")))
+    _metadata(root, [{"email": "a@example.edu", "id": 1234, "name": "A", "sid": "s1001"}])
+    result = run_autograder(root)
+    given = [test for test in result["tests"] if not test["name"].startswith("hidden")]
+    assert given and all(test["status"] == "passed" for test in given)
+    assert result["extra_data"]["gradecheck"]["variant"]["student"] == "s1001"
+    _metadata(root, [{"email": "b@example.edu", "id": 1235, "name": "B", "sid": "s1002"}])  # same file, B submits it
+    result = run_autograder(root)
+    assert result["extra_data"]["gradecheck"]["variant"]["student"] == "s1002"
+    assert sum(test["score"] for test in result["tests"] if not test["name"].startswith("hidden")) < 2
+
+
+def test_a_variant_exercise_without_submission_metadata_says_so(tmp_path: Path) -> None:
+    from gradecheck._gradescope import run
+
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    _upload(root, "answer.py", SOLUTION)
+    result = run(VARIANTS, root)
+    assert result["score"] == 0 and result["extra_data"]["gradecheck"]["error_kind"] == "student"
+    assert "no student id" in result["output"]
