@@ -276,3 +276,32 @@ def test_nonzero_leaves_zero_out_of_the_range_and_keeps_every_other_value() -> N
     drawn = rule.draw(b"seed")
     assert set(drawn) == {-0.01, 0.01}
     assert set(VariantRule("b", (60,), -0.01, 0.01, 2).draw(b"seed")) == {-0.01, 0.0, 0.01}
+
+
+def test_the_notebook_self_check_grades_the_student_its_metadata_names(exercise: Any, worked_answers: Any, capsys: Any) -> None:
+    """gn.check()'s grading process (python -m gradecheck._self_check) reads the student from the notebook, or --student."""
+    import io
+    import sys
+
+    from gradecheck import _self_check
+
+    worked_for_a = worked_answers(exercise.for_student(STUDENTS[0]))
+    given_points = sum(item.points for item in exercise.items if item.instance == "given")
+
+    def run(data: bytes, *extra: str) -> tuple[int, str]:
+        stdin = sys.stdin
+        sys.stdin = io.TextIOWrapper(io.BytesIO(data))
+        try:
+            status = _self_check.main([EXERCISE, "mine.ipynb", *extra])
+        finally:
+            sys.stdin = stdin
+        captured = capsys.readouterr()
+        return status, captured.out or captured.err
+
+    status, out = run(_notebook(worked_for_a, STUDENTS[0]))
+    assert status == 0 and json.loads(out)["score"] == given_points
+    assert json.loads(out)["gradecheck"]["variant"]["student"] == STUDENTS[0]
+    status, out = run(_notebook(worked_for_a, STUDENTS[0]), "--student", STUDENTS[1])
+    assert status == 0 and json.loads(out)["score"] < given_points / 4
+    status, out = run(_notebook(worked_for_a, None))
+    assert status == 2 and "does not say whose it is" in out
