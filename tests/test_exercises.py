@@ -80,38 +80,38 @@ def _line_of(text: str, marker: str) -> int:
     ("edit", "marker", "words"),
     [
         # The four TOML-only mistakes of issue 10.
-        (lambda s: s.replace("upstream = ", 'activation = "tanh"\nupstream = '), "activation",
-         ["unknown key 'activation' in [given]", "twelve_weights", "weights, inputs, biases, upstream"]),
+        (lambda s: re.sub(r"(?m)^upstream = ", 'activation = "tanh"\nupstream = ', s), 'activation = "tanh"',
+         ["unknown key 'activation' in [given]", "kind 'network'", "weights, inputs, biases, upstream"]),
         (lambda s: re.sub(r"(?m)^entry_points = .*$", 'entry_points = ["fwd(x)"]', s), "entry_points",
-         ["'fwd(x)'", "forward(weights, inputs, biases)", "backward(weights, inputs, biases, upstream)"]),
-        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = 2.0\ncolour = 1"), "colour",
-         ["unknown key 'colour' in [settings]", "max_magnitude"]),
-        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = -1"), "max_magnitude",
-         ["[settings] max_magnitude", "> 0", "found -1"]),
+         ["submission.entry_points names fwd", "[network.returns] does not define", "forward, backward"]),
+        (lambda s: s.replace("max_parameter = 2.0", "max_parameter = 2.0\ncolour = 1"), "colour",
+         ["unknown key 'colour' in [settings]", "max_parameter"]),
+        (lambda s: s.replace("max_parameter = 2.0", "max_parameter = -1"), "max_parameter",
+         ["'settings.max_parameter'", "> 0", "found -1"]),
         # Did you mean ...?
-        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitud = 2.0"), "max_magnitud", ["Did you mean 'max_magnitude'"]),
+        (lambda s: s.replace("max_parameter = 2.0", "max_parametr = 2.0"), "max_parametr", ["Did you mean 'max_parameter'"]),
         (lambda s: s.replace("[settings]", "[setings]"), "[setings]", ["'setings'", "Did you mean 'settings'"]),
         (lambda s: s.replace('starter = "starter.py"', 'startr = "starter.py"'), "startr",
          ["'startr' in [submission]", "Did you mean 'starter'"]),
         (lambda s: s.replace("examples = 40", "exemples = 40"), "exemples", ["'exemples' in items[4]", "Did you mean 'examples'"]),
-        (lambda s: s.replace('kind = "twelve_weights"', 'kind = "twelve_weights"\nlevel = 3'), "level = 3",
+        (lambda s: s.replace('kind = "network"', 'kind = "network"\nlevel = 3'), "level = 3",
          ["unknown key 'level'", "top level"]),
         (lambda s: s.replace("inputs = [", "input = ["), "input = ", ["unknown key 'input' in [given]", "Did you mean 'inputs'"]),
         # Values that do not fit the kind's declaration.
-        (lambda s: s.replace("inputs = [0.75, 0.98, 0.74, 0.28]", 'inputs = "0.75"'), "inputs =",
-         ["[given] inputs should be a number or a list of numbers", "'0.75'"]),
-        (lambda s: s.replace("biases = [0.68, 0.83, 0.01]\n", ""), "[given]", ["[given] is missing 'biases'", "the 3 biases"]),
-        (lambda s: s.replace("max_magnitude = 2.0", "max_magnitude = true"), "max_magnitude", ["should be a number > 0", "True"]),
+        (lambda s: s.replace("inputs = [0.75, 0.98, 0.74, 0.28]", 'inputs = "0.75"'), 'inputs = "0.75"',
+         ["[given] inputs should hold 4 number(s)"]),
+        (lambda s: s.replace("biases = [0.68, 0.83, 0.01]\n", ""), "[given]", ["[given] is missing 'biases'", "biases, as the submission receives it"]),
+        (lambda s: s.replace("max_parameter = 2.0", "max_parameter = true"), "max_parameter", ["should be a finite number > 0", "True"]),
         # Entry points against the functions the kind calls.
         (lambda s: s.replace('"forward(weights, inputs, biases)"', '"forward(w, x, b)"'), "entry_points",
-         ["'forward(w, x, b)'", "calls forward as forward(weights, inputs, biases)"]),
-        (lambda s: s.replace('"backward(weights, inputs, biases, upstream)"', ""), "entry_points",
-         ["leaves out backward(weights, inputs, biases, upstream)"]),
+         ["parameter 'w' of submission.entry_points is not a quantity name", "[network.arguments]"]),
+        (lambda s: s.replace('"backward(weights, inputs, biases, upstream)"', ""), "[network.returns]",
+         ["not a function of entry_points: backward"]),
         (lambda s: s.replace('"forward(weights, inputs, biases)"', '"forward weights"'), "entry_points",
-         ["'forward weights' should be a call signature"]),
+         ["'submission.entry_points[0]' should be a function signature", "'forward weights'"]),
         # Points: whole millionths only, so that sums are exact.
         (lambda s: s.replace("points = 6", "points = 6.0000001"), "points = 6.0000001", ["'items[1].points'", "at most 6 decimals"]),
-        (lambda s: s.replace('outputs = ["d_biases"]', 'outputs = ["d_bias"]'), "d_bias", ["(did you mean 'd_biases'?)"]),
+        (lambda s: s.replace('outputs = ["d_biases"]', 'outputs = ["d_bias"]'), 'outputs = ["d_bias"]', ["(did you mean 'd_biases'?)"]),
         # Allowed packages: installed, importable names, not also forbidden.
         (lambda s: s.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["no_such_package_x"]'),
          "allowed_packages", ["lists 'no_such_package_x', which is not installed", "install it there", "remove it"]),
@@ -176,12 +176,17 @@ def test_every_shipped_kind_declares_its_given_and_settings_keys() -> None:
         assert set(exercise.given) <= set(kind.given_keys) and set(exercise.settings) <= set(kind.settings_keys)
 
 
-def test_an_undeclared_table_is_kept_for_the_kind_but_a_typo_of_a_standard_one_is_refused(tmp_path: Path) -> None:
-    path = write_spec(tmp_path, GOOD + '\n[network]\nsizes = [4, 3]\n')
-    assert load_exercise_file(path).sections == {"network": {"sizes": [4, 3]}}
+def test_a_table_the_kind_does_not_declare_and_a_typo_of_a_standard_one_are_refused(tmp_path: Path) -> None:
+    assert load_exercise_file(write_spec(tmp_path, GOOD)).sections["network"]["sizes"] == [4, 3]
+    (tmp_path / "extra").mkdir()
+    extra = write_spec(tmp_path / "extra", GOOD + '\n[layers]\ncount = 2\n')
+    line = len(GOOD.splitlines()) + 2
+    with pytest.raises(ExerciseSpecError, match=rf"exercise.toml:{line}: unknown key 'layers' in the top level.*network"):
+        load_exercise_file(extra)
     (tmp_path / "typo").mkdir()
     typo = write_spec(tmp_path / "typo", GOOD.replace("[settings]", "[setting]"))
-    with pytest.raises(ExerciseSpecError, match=r"exercise.toml:17: unknown key 'setting'.*Did you mean 'settings'"):
+    setting_line = GOOD.splitlines().index("[settings]") + 1
+    with pytest.raises(ExerciseSpecError, match=rf"exercise.toml:{setting_line}: unknown key .setting.*Did you mean .settings."):
         load_exercise_file(typo)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gradecheck._errors import GradecheckError
+from gradecheck._kinds._base import SpecProblem, check_keys
 from gradecheck._network import ACTIVATIONS, LOSSES
 
 __all__ = [
@@ -104,13 +105,24 @@ _ORDERS = ("row_major", "column_major")
 _REDUCTIONS = ("sum", "mean")
 
 
-class SpecError(GradecheckError):
-    """A ``[network]``, ``[settings]`` or ``[given]`` value that does not fit; the loader adds the file."""
+class SpecError(SpecProblem):
+    """A ``[network]``, ``[settings]`` or ``[given]`` value that does not fit; the loader adds the file and line."""
+
+
+def _where(key: str) -> tuple[str | int, ...]:
+    """``("network", "activations", 1)`` for ``"network.activations[1]"``: the key's place in the spec."""
+    where: list[str | int] = []
+    for part in key.split("."):
+        name, *indexes = part.split("[")
+        if name:
+            where.append(name)
+        where.extend(int(index.rstrip("]")) for index in indexes if index.rstrip("]").isdigit())
+    return tuple(where)
 
 
 def _fail(key: str, expected: str, found: Any = dataclasses.MISSING, advice: str = "") -> SpecError:
     got = "it is missing" if found is dataclasses.MISSING else f"found {found!r}"
-    return SpecError(f"key {key!r} should be {expected}; {got}.{' ' + advice if advice else ''}")
+    return SpecError(f"key {key!r} should be {expected}; {got}.{' ' + advice if advice else ''}", *_where(key))
 
 
 def _is_int(value: Any) -> bool:
@@ -364,12 +376,7 @@ def _positive(settings: Mapping[str, Any], key: str, default: float, *, allow_ze
 
 
 def _parse_sampling(settings: Mapping[str, Any], sizes: tuple[int, ...], batch: int | None, activations: Sequence[str]) -> Sampling:
-    unknown = sorted(set(settings) - set(SETTINGS_KEYS))
-    if unknown:
-        raise SpecError(
-            f"[settings] has unknown key(s) {', '.join(map(repr, unknown))} for kind 'network'; "
-            f"known keys: {', '.join(sorted(SETTINGS_KEYS))}."
-        )
+    check_keys(("settings",), settings, SETTINGS_KEYS, "kind 'network'")
     ranges = tuple((n, n) for n in sizes)
     if "sizes" in settings:
         raw = settings["sizes"]
@@ -424,11 +431,7 @@ def parse_network(table: Any, entry_points: Sequence[str], settings: Mapping[str
             "and [network.returns]; see docs/exercise-format.md, 'The network kind'."
         )
     table = _table(table, "network")
-    unknown = sorted(set(table) - set(NETWORK_KEYS))
-    if unknown:
-        raise SpecError(
-            f"[network] has unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(sorted(NETWORK_KEYS))}."
-        )
+    check_keys(("network",), table, NETWORK_KEYS, "kind 'network'")
     sizes = table.get("sizes", dataclasses.MISSING)
     if not isinstance(sizes, list) or len(sizes) < 2 or not all(_is_int(n) and n >= 1 for n in sizes):
         raise _fail("network.sizes", "a list [n_0, n_1, ..., n_L] of at least two positive integers", sizes)
@@ -538,7 +541,15 @@ def _parse_functions(
     returns = _table(table.get("returns", {}), "network.returns")
     missing = [name for name in names if name not in returns]
     extra = [name for name in returns if name not in names]
-    if missing or extra:
+    if missing:
+        raise SpecError(
+            f"submission.entry_points names {', '.join(missing)}, which [network.returns] does not define; the functions "
+            f"this exercise grades are {', '.join(returns) or 'none'} ([network.returns]). Name them in entry_points "
+            f"with their parameters, e.g. {next(iter(returns), 'forward')!r}(...), or add the function to [network.returns].",
+            "submission",
+            "entry_points",
+        )
+    if extra:
         raise _fail(
             "network.returns",
             f"one entry per function of submission.entry_points ({', '.join(names)})",
@@ -563,7 +574,9 @@ def _parse_functions(
             raise SpecError(
                 f"parameter {parameter!r} of submission.entry_points is not a quantity name; map it in "
                 f"[network.arguments], e.g. {parameter} = \"x\" (quantities: {', '.join(ARGUMENT_QUANTITIES)}, "
-                f"weights[l], biases[l])."
+                f"weights[l], biases[l]).",
+                "submission",
+                "entry_points",
             )
         arguments[parameter] = _parse_quantity(
             text, key, depth, ARGUMENT_QUANTITIES + ("weights[l]", "biases[l]"), shape

@@ -37,7 +37,17 @@ from hypothesis import strategies as st
 from gradecheck import strategies as gst
 from gradecheck._errors import GradecheckError
 from gradecheck._kinds import _network_spec as specs
-from gradecheck._kinds._base import EntryPoint, ExerciseKind, Instance, OutputError, as_output_array, format_value, reproduces
+from gradecheck._kinds._base import (
+    EntryPoint,
+    ExerciseKind,
+    Instance,
+    OutputError,
+    SpecKey,
+    SpecProblem,
+    as_output_array,
+    format_value,
+    reproduces,
+)
 from gradecheck._kinds._network_math import numpy_pass, reference
 from gradecheck._kinds._network_spec import Canonical, NetworkSpec, Quantity
 from gradecheck._mistakes import MISTAKES, Mistake
@@ -175,6 +185,10 @@ class _Drawn:
     learning_rate: float | None
 
 
+class GivenValueError(SpecProblem, ValueError):
+    """A ``[given]`` value that does not fit the network; ``where`` points at its key."""
+
+
 class NetworkKind(ExerciseKind):
     """The ``network`` kind; configured by :meth:`bind` (``kind_of(exercise)``)."""
 
@@ -185,7 +199,7 @@ class NetworkKind(ExerciseKind):
     #: Keys of ``[settings]``.
     settings_keys: Mapping[str, str] = specs.SETTINGS_KEYS
     #: Keys of ``[given]``: one per parameter of the submission's functions (``None`` until bound).
-    given_keys: Mapping[str, str] | None = None
+    given_keys: Mapping[str, SpecKey] | None = None
 
     def __init__(self, spec: NetworkSpec | None = None, *, given_upstream_ones: bool = True) -> None:
         self.spec = spec
@@ -197,7 +211,10 @@ class NetworkKind(ExerciseKind):
             for f in spec.functions
         )
         self.given_keys = {
-            name: f"{q.text}{'' if q.shape is None else f' (shape {list(q.shape)})'}, as the submission receives it"
+            name: SpecKey(
+                f"{q.text}{'' if q.shape is None else f' (shape {list(q.shape)})'}, as the submission receives it",
+                required=True,
+            )
             for name, q in spec.arguments.items()
         }
         outputs = [key for key, q in spec.outputs.items() if q.name == "a" and q.layer == spec.depth]
@@ -320,25 +337,45 @@ class NetworkKind(ExerciseKind):
             value = given[name]
             if isinstance(wanted, list):
                 if not isinstance(value, list) or len(value) != len(wanted):
-                    raise ValueError(f"[given] {name} should be a list of {len(wanted)} arrays ({q.text}, one per layer)")
+                    raise GivenValueError(f"[given] {name} should be a list of {len(wanted)} arrays ({q.text}, one per layer)", "given", name)
                 instance[name] = [self._given_array(f"{name}[{k}]", v, np.shape(w), q.text) for k, (v, w) in enumerate(zip(value, wanted))]
             else:
                 instance[name] = self._given_array(name, value, np.shape(wanted), q.text)
+            self._check_given_range(name, q.name, instance[name])
         canonical = specs.absorb(spec, instance)
         self._check_kinks(canonical)
         return instance
 
+    def _check_given_range(self, name: str, quantity: str, value: Any) -> None:
+        """Values the network cannot take: a learning rate <= 0, a target outside what the loss reads."""
+        spec = self._bound()
+        if quantity == "learning_rate" and not float(np.asarray(value)) > 0:
+            raise GivenValueError(f"[given] {name} (the learning rate) should be > 0; found {float(np.asarray(value))!r}", "given", name)
+        if quantity == "target" and spec.loss in ("binary_cross_entropy", "softmax_cross_entropy"):
+            array = np.asarray(value, dtype=np.float64)
+            if np.any(array < 0) or np.any(array > 1):
+                raise GivenValueError(
+                    f"[given] {name} (the target of {spec.loss}) should hold probabilities, 0 <= t <= 1; found {value!r}",
+                    "given", name,
+                )
+            if spec.loss == "softmax_cross_entropy" and not np.allclose(np.sum(np.atleast_2d(array), axis=-1), 1.0, atol=1e-9):
+                raise GivenValueError(
+                    f"[given] {name} (the target of softmax_cross_entropy) should sum to 1 over the classes of each "
+                    f"example (e.g. one-hot); found {value!r}", "given", name,
+                )
+
     @staticmethod
     def _given_array(name: str, value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+        where = ("given", *specs._where(name))
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"[given] {name} should be numbers ({what}, shape {list(shape)}); found {value!r}") from None
+            raise GivenValueError(f"[given] {name} should be numbers ({what}, shape {list(shape)}); found {value!r}", *where) from None
         count = int(np.prod(shape, dtype=np.int64))
         if array.size != count:
-            raise ValueError(f"[given] {name} should hold {count} number(s) ({what}, shape {list(shape)}); found {array.size}")
+            raise GivenValueError(f"[given] {name} should hold {count} number(s) ({what}, shape {list(shape)}); found {array.size}", *where)
         if not np.all(np.isfinite(array)):
-            raise ValueError(f"[given] {name} should be finite numbers; found {value!r}")
+            raise GivenValueError(f"[given] {name} should be finite numbers; found {value!r}", *where)
         return array.reshape(shape)
 
     def _check_kinks(self, c: Canonical) -> None:

@@ -217,6 +217,7 @@ def sgd_step(w, x, target, learning_rate):
 #: Exercise -> the backward outputs whose credit can carry forward.
 BACKWARD_OUTPUTS = {
     "twelve-weights": {"d_weights", "d_biases", "d_inputs"},
+    "twelve-weights-variants": {"d_weights", "d_biases", "d_inputs"},
     "relu-sigmoid": {"dW1", "db1", "dW2", "db2"},
     "single-neuron": {"dw", "db"},
     "sigmoid-gate": {"d_w", "d_x"},
