@@ -230,7 +230,7 @@ def test_gradebook_cells_that_a_spreadsheet_would_run_are_escaped_and_numbers_st
         shown = display_name(path)  # one printable line: a tab or newline in a name is written \t, \n
         assert submission == ("'" + shown if shown[0] in "=+-@" else shown)
         assert mistakes == "'" + text
-        first_line = (text.lstrip("\n") + "\nsecond line").splitlines()[0]
+        first_line = (text.lstrip("\n") + "\nsecond line").strip().splitlines()[0].strip()  # a reason's first line, trimmed
         assert error == ("'" + first_line if first_line[:1] in ("=", "+", "-", "@", "\t") else first_line)
         assert (score, max_score, test) == ("1.5", "15", "0.5")
 

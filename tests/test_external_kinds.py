@@ -107,11 +107,11 @@ def test_a_kind_that_declares_nothing_accepts_any_given_and_settings_keys(tmp_pa
 
 
 def test_an_unknown_kind_lists_where_kinds_come_from(tmp_path: Path) -> None:
-    folder = _square_copy(tmp_path, None, lambda s: s.replace('kind = "local"', 'kind = "twelve_weight"'))
+    folder = _square_copy(tmp_path, None, lambda s: s.replace('kind = "local"', 'kind = "netwrk"'))
     with pytest.raises(ExerciseSpecError) as info:
         load_exercise(folder)
     message = str(info.value)
-    assert "exercise.toml:4:" in message and "did you mean 'twelve_weights'" in message
+    assert "exercise.toml:4:" in message and "did you mean 'network'" in message
     assert "gradecheck.kinds" in message and "'local'" in message
 
 
@@ -149,8 +149,8 @@ def test_a_broken_entry_point_names_itself(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_a_shipped_kind_wins_over_an_installed_one_of_the_same_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "twelve_weights = fakecourse_kinds:Square")))
-    assert type(get_kind("twelve_weights")).__name__ == "TwelveWeights"
+    monkeypatch.syspath_prepend(str(_fake_distribution(tmp_path, "network = fakecourse_kinds:Square")))
+    assert type(get_kind("network")).__name__ == "NetworkKind"
 
 
 def _grade_in_pool(exercise: Path, out: Path, env: dict[str, str]) -> dict:
