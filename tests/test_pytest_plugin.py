@@ -209,14 +209,127 @@ def test_sandboxed_submission_fixture_forwards_calls(pytester: pytest.Pytester) 
         def test_failures_and_missing_names(submission):
             with pytest.raises(SubmissionError, match="ValueError.*no gradients today"):
                 submission.broken()
-            with pytest.raises(AttributeError, match="defines no function 'backward'"):
+            with pytest.raises(AttributeError, match="defines no function or class 'backward'"):
                 submission.backward
-            with pytest.raises(TypeError, match="is a class"):
-                submission.Layer
+            assert repr(submission.Layer) == "<sandboxed class Layer of 'student.py'>"
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--gradecheck-submission=student.py", "--gradecheck-sandbox")
     result.assert_outcomes(passed=3)
+
+
+SANDBOXED_LAYERS = """
+import os
+import sys
+
+import numpy as np
+
+
+class Scale:
+    \"\"\"y = w * x, elementwise over the last axis.\"\"\"
+
+    input_shapes = [(2, 3)]
+
+    def __init__(self):
+        self.params = {"w": np.array([0.5, -1.0, 2.0])}
+        self.grads = {}
+
+    def forward(self, x):
+        self.x = x
+        return self.params["w"] * x
+
+    def backward(self, upstream):
+        self.grads = {"w": np.sum(upstream * self.x, axis=0)}
+        return upstream * self.params["w"]
+
+    def probe(self):
+        return [os.getpid(), "_pytest" in sys.modules, "gradecheck._checks" in sys.modules]
+
+
+class WrongBackward(Scale):
+    def backward(self, upstream):
+        self.grads = {"w": np.sum(upstream * self.x, axis=0)}
+        return upstream  # forgets w
+
+
+class Payload:
+    \"\"\"Unpickled, it would run code in the unpickling process.\"\"\"
+
+    def __reduce__(self):
+        return (exec, ("import gradecheck; gradecheck.PWNED = True",))
+
+
+class PicklingParams(Scale):
+    def __init__(self):
+        super().__init__()
+        self.params = {"w": Payload()}
+
+
+class LyingGetattr(Scale):
+    def __init__(self):
+        super().__init__()
+        del self.grads  # __getattr__ answers for it
+
+    def __getattr__(self, name):  # any missing attribute: a string of code
+        return "__import__('gradecheck').__setattr__('PWNED', True)"
+
+    def backward(self, upstream):
+        return upstream * self.params["w"]
+
+
+class HugeGrads(Scale):
+    def backward(self, upstream):
+        self.grads = {"w": np.zeros(5_000_000)}
+        return upstream * self.params["w"]
+"""
+
+SANDBOXED_LAYER_TESTS = """
+import os
+
+import gradecheck
+import pytest
+
+
+def test_right_layer(submission):
+    gradecheck.assert_layer(submission.Scale, max_examples=5)
+
+
+def test_wrong_backward(submission):
+    gradecheck.assert_layer(submission.WrongBackward, max_examples=5)
+
+
+def test_runs_elsewhere(submission):
+    pid, has_pytest, has_checks = submission.Scale().probe()
+    assert pid != os.getpid() and not has_pytest and not has_checks
+
+
+@pytest.mark.parametrize("name", ["PicklingParams", "LyingGetattr", "HugeGrads"])
+def test_attack(submission, name):
+    try:
+        gradecheck.assert_layer(getattr(submission, name), max_examples=5)
+    finally:
+        assert not hasattr(gradecheck, "PWNED")
+"""
+
+
+def test_assert_layer_on_a_sandboxed_layer_class(pytester: pytest.Pytester) -> None:
+    """assert_layer on a student's layer class in the sandbox: right, wrong, and hostile objects."""
+    pytester.makepyfile(student=SANDBOXED_LAYERS)
+    pytester.makepyfile(test_inner_layers=SANDBOXED_LAYER_TESTS)
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gradecheck-submission=student.py", "--gradecheck-sandbox", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=2, failed=4)
+    text = result.stdout.str()
+    # a wrong backward: a gradient mismatch naming the input and the layer's class
+    assert "FAILED test_inner_layers.py::test_wrong_backward - gradecheck" in text, text
+    wrong = text[text.index("_ test_wrong_backward _") :]
+    assert "WrongBackward: gradient check FAILED" in wrong and "dx: 1 / 6 elements mismatched" in wrong, wrong
+    # the hostile objects fail with a reason; nothing they hold is unpickled or evaluated in the grader
+    assert "AssertionError: assert not True" not in text
+    assert "a value of type Payload (expected numbers, lists or numpy arrays)" in text, text
+    assert "LyingGetattr has params but after backward its grads is str" in text, text
+    assert "_TooLarge while reading .grads: the returned value is too large to check" in text, text
 
 
 def test_in_process_submission_and_missing_submission(pytester: pytest.Pytester) -> None:

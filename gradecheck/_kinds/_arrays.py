@@ -31,7 +31,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradecheck._exercises import ExerciseSpecError
+from gradecheck._kinds._base import SpecProblem
 
 __all__ = ["ArraySchema", "SpecTable", "Shape", "read_schema"]
 
@@ -51,13 +51,23 @@ class SpecTable:
     """
 
     def __init__(self, path: Path, table: Any, prefix: str) -> None:
-        if not isinstance(table, Mapping):
-            raise ExerciseSpecError(f"{path}: key {prefix.rstrip('.')!r} should be a table; found {table!r}.")
         self.path, self.table, self.prefix = path, table, prefix
+        if not isinstance(table, Mapping):
+            raise SpecProblem(f"key {prefix.rstrip('.')!r} should be a table; found {table!r}.", *self.where("")[:-1])
 
-    def fail(self, key: str, expected: str, found: Any = _MISSING) -> ExerciseSpecError:
+    def fail(self, key: str, expected: str, found: Any = _MISSING) -> SpecProblem:
+        """The error for ``key``: a :class:`SpecProblem` naming its place, so the spec loader adds ``FILE:LINE``."""
         got = "it is missing" if found is _MISSING else f"found {found!r}"
-        return ExerciseSpecError(f"{self.path}: key {self.prefix + key!r} should be {expected}; {got}.")
+        return SpecProblem(f"key {self.prefix + key!r} should be {expected}; {got}.", *self.where(key))
+
+    def where(self, key: str) -> tuple[str | int, ...]:
+        """``key``'s place in the spec: ``"function.functions[1]."`` and ``"cotangent"`` give ``("function", "functions", 1, "cotangent")``."""
+        path: list[str | int] = []
+        for part in (self.prefix + key).split("."):
+            name, *indices = part.split("[")
+            path.append(name)
+            path.extend(int(index.rstrip("]")) for index in indices)
+        return tuple(path)
 
     def only(self, allowed: Collection[str]) -> None:
         """Refuse keys outside ``allowed``, suggesting the closest known key."""
@@ -65,9 +75,10 @@ class SpecTable:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 suggestion = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ExerciseSpecError(
-                    f"{self.path}: unknown key {self.prefix + str(key)!r}{suggestion}; "
-                    f"the keys of [{self.prefix.rstrip('.')}] are: {', '.join(sorted(allowed))}."
+                raise SpecProblem(
+                    f"unknown key {self.prefix + str(key)!r}{suggestion}; "
+                    f"the keys of [{self.prefix.rstrip('.')}] are: {', '.join(sorted(allowed))}.",
+                    *self.where(str(key)),
                 )
 
     def get(self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = _MISSING) -> Any:

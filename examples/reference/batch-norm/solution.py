@@ -1,0 +1,31 @@
+"""Reference solution for batch-norm, written in the student API (numpy only).
+
+BatchNorm in training mode: for each feature (a column of x), over the batch,
+x_hat = (x - mean) / sqrt(var + eps) with the biased variance (divided by the
+batch size), and y = gamma * x_hat + beta.
+"""
+
+import numpy as np
+
+
+class BatchNorm:
+    def __init__(self, features, eps=1e-5):
+        self.eps = eps
+        self.params = {"gamma": np.ones(features), "beta": np.zeros(features)}
+        self.grads = {}
+
+    def forward(self, x):
+        centered = x - x.mean(axis=0)
+        variance = (centered**2).mean(axis=0)
+        self.inv_std = 1.0 / np.sqrt(variance + self.eps)
+        self.x_hat = centered * self.inv_std
+        return self.params["gamma"] * self.x_hat + self.params["beta"]
+
+    def backward(self, upstream):
+        self.grads = {
+            "gamma": np.sum(upstream * self.x_hat, axis=0),
+            "beta": np.sum(upstream, axis=0),
+        }
+        d_xhat = upstream * self.params["gamma"]
+        # x_hat depends on x directly and through its column's mean and variance: subtract both paths' share.
+        return self.inv_std * (d_xhat - d_xhat.mean(axis=0) - self.x_hat * (d_xhat * self.x_hat).mean(axis=0))
