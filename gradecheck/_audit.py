@@ -4,10 +4,22 @@ A key maps names to numbers (TOML or JSON).  Names are the exercise's test
 names for its given values (``dE/dw7``, ``dL/dW[2,1]``, ``p1``), matched
 loosely: case, spaces and a leading ``dE/d`` / ``dL/d`` / ``dJ/d`` / ``d/d`` are ignored, so
 ``w7`` finds ``dE/dw7``.  An entry is accepted when it agrees with the
-reference up to the rounding of the digits it is written with (1.5 units of
-its last decimal, see :func:`gradecheck._grading.rounding_atol`) or to a
-relative 1e-6; otherwise it is wrong, and the audit gives the right value and
-how far off the entry is.
+reference up to what its written digits can mean (:func:`written_value_agrees`);
+otherwise it is wrong, and the audit gives the right value and how far off the
+entry is.
+
+The rule, for an entry written with ``d >= 1`` decimals (``0.2019``: d = 4;
+``2.0``: d = 1; ``1.5e-3``: d = 4): it passes when ``|entry - reference| <=
+10**-d``, one unit of its last written digit, which covers rounding (at most
+half a unit off) and truncation (less than one unit off).  An entry written
+without decimals (``0``, ``2``, ``1e2``) claims exactly that number: it passes
+only within the grader's own tolerance of an exact value, ``1e-9 + 1e-6 *
+|reference|``, so ``0`` does not stand for ``-0.915`` nor ``2`` for ``0.762``;
+write ``0.0`` or ``1.`` (TOML: ``1.0``) to claim a rounded value.  That same
+exact tolerance also accepts any entry equal to the reference to 1e-6
+relative.  The comparison is exact (decimal arithmetic on the written digits
+and on the reference's float64 value), so an entry exactly one unit off passes
+and the next representable value beyond it fails.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import numpy as np
 
 from gradecheck._errors import GradecheckError
 from gradecheck._exercises import Exercise
-from gradecheck._grading import item_elements, rounding_atol
+from gradecheck._grading import item_elements
 from gradecheck._kinds import kind_of
 
 if sys.version_info >= (3, 11):
@@ -33,7 +45,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AuditEntry", "AuditReport", "AnswerKeyError", "audit_key", "load_key", "reference_values"]
+__all__ = [
+    "AuditEntry",
+    "AuditReport",
+    "AnswerKeyError",
+    "audit_key",
+    "load_key",
+    "reference_values",
+    "written_value_agrees",
+]
+
+#: The tolerance of an entry that claims an exact value (as the grader compares exact float64 values).
+_EXACT_RTOL, _EXACT_ATOL = 1e-6, 1e-9
 
 
 class AnswerKeyError(GradecheckError):
@@ -104,9 +127,42 @@ def _normalize(name: str) -> str:
     return re.sub(r"^d[a-z]?/d", "", text)
 
 
+def _as_decimal(value: Any) -> decimal.Decimal:
+    """The written value's digits: a Decimal as parsed, an int exactly, a float by its shortest repr."""
+    if isinstance(value, decimal.Decimal):
+        return value
+    return decimal.Decimal(value) if isinstance(value, int) else decimal.Decimal(repr(float(value)))
+
+
 def _decimals(value: Any) -> int:
-    exponent = (value if isinstance(value, decimal.Decimal) else decimal.Decimal(repr(value))).as_tuple().exponent
+    exponent = _as_decimal(value).as_tuple().exponent
     return max(0, -int(exponent)) if isinstance(exponent, int) else 0
+
+
+def written_value_agrees(written: int | float | decimal.Decimal, reference: float) -> bool:
+    """Whether an answer-key entry, as written, can mean ``reference`` (see the module docstring).
+
+    Args:
+        written: the entry as read from the key: an ``int`` (written without a
+            decimal point), a :class:`decimal.Decimal` (its digits as written)
+            or a ``float`` (read by its shortest repr).
+        reference: the reference value (float64).
+
+    Returns:
+        ``|written - reference| <= 10**-d`` for ``d >= 1`` written decimals;
+        for every entry, also ``|written - reference| <= 1e-9 + 1e-6 * |reference|``.
+    """
+    digits = _as_decimal(written)
+    if not digits.is_finite() or not math.isfinite(reference):
+        return False
+    with decimal.localcontext() as context:
+        context.prec = 800  # exact: every float64 and every written entry fits
+        exact = decimal.Decimal(reference)  # the float's exact binary value
+        difference = abs(digits - exact)
+        if difference <= decimal.Decimal(_EXACT_ATOL) + decimal.Decimal(_EXACT_RTOL) * abs(exact):
+            return True
+        places = _decimals(digits)
+        return places >= 1 and difference <= decimal.Decimal(1).scaleb(-places)
 
 
 def load_key(path: str | Path) -> dict[str, Any]:
@@ -164,8 +220,6 @@ def audit_key(exercise: Exercise, key: dict[str, Any]) -> AuditReport:
             continue
         seen.add(target)
         exact = reference[target]
-        places = _decimals(value)
-        tolerance = max(rounding_atol(places), 1e-9 + 1e-6 * abs(exact))
-        entries.append(AuditEntry(name, float(value), exact, places, abs(float(value) - exact) <= tolerance))
+        entries.append(AuditEntry(name, float(value), exact, _decimals(value), written_value_agrees(value, exact)))
     not_in_key = tuple(name for name in reference if name not in seen)
     return AuditReport(exercise.id, tuple(entries), tuple(unknown), not_in_key)

@@ -210,6 +210,21 @@ def _number(value: float) -> str:
     return f"{float(value):.4g}"
 
 
+def _distinct_pair(expected: float, got: float) -> tuple[str, str]:
+    """``expected`` and ``got`` with the fewest significant digits (at least 4) that print them differently.
+
+    A failing element's two values always differ, but at 4 digits ``0.01997``
+    and ``0.01997003`` print the same; the table then shows as many digits as
+    it takes to see the difference (17 round-trip any float64).
+    """
+    expected, got = float(expected), float(got)
+    for digits in range(4, 18):
+        shown = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return repr(expected), repr(got)
+
+
 def _largest(values: np.ndarray) -> str:
     """The largest value ignoring NaN ("nan" if all are NaN)."""
     present = values[~np.isnan(values)]
@@ -226,8 +241,7 @@ def _table(result: GradientComparison, rows: list[tuple[int, ...]]) -> list[str]
     body = [
         [
             str(i),
-            _number(result.expected[i]),
-            _number(result.actual[i]),
+            *_distinct_pair(result.expected[i], result.actual[i]),
             _number(result.abs_error[i]),
             _number(result.rel_error[i]),
         ]

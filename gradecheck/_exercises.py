@@ -20,7 +20,7 @@ Spec keys (``docs/exercise-format.md`` is the full reference)::
     [variants] KEY = {min, max, decimals, nonzero} | {choices}   given values drawn per student
     [[items]] name, outputs, points, instance ("given" | "hidden"), elements,
               element_names, shape, rtol, atol, decimals, examples, visibility,
-              self_check, carry_forward, hint
+              self_check, carry_forward, hint, hint_for
     hints = [...]
 """
 
@@ -109,7 +109,12 @@ class ItemSpec:
         carry_forward: let a wrong backward output keep its credit when it is
             the reference's backward rule applied to the submission's own
             (wrong) forward outputs (``ExerciseKind.backward_from_forward``).
-        hint: shown to the learner when the item fails.
+        hint: shown to the learner when the item fails with a wrong answer
+            (not when no answer came back: an error, a missing function, a
+            time-out).
+        hint_for: the mistake ids the hint is about: it is then shown only
+            when the grading diagnoses one of them (``None``: on every wrong
+            answer).
     """
 
     name: str
@@ -127,6 +132,7 @@ class ItemSpec:
     self_check: bool = True
     carry_forward: bool = True
     hint: str | None = None
+    hint_for: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -352,7 +358,8 @@ ITEM_KEYS = {
     "visibility": "Gradescope visibility",
     "self_check": "whether 'gradecheck check' runs it",
     "carry_forward": "let credit carry forward from a wrong forward pass",
-    "hint": "shown when the item fails",
+    "hint": "shown when the item fails with a wrong answer",
+    "hint_for": "the mistake ids the hint is about: shown only when one of them is diagnosed",
 }
 assert set(ITEM_KEYS) == {f.name for f in dataclasses.fields(ItemSpec)}
 
@@ -394,6 +401,14 @@ def _read_item(spec: _Spec, table: Any, position: int, decimals: int | None) -> 
     name = r.get("name", str, "a non-empty string")
     if not name.strip():
         raise r.fail("name", "a non-empty string", name)
+    hint = r.get("hint", str, "a string", None)
+    hint_for = r.strings("hint_for", None)
+    if hint_for is not None and (hint is None or not hint_for):
+        raise r.fail(
+            "hint_for",
+            "a non-empty list of mistake ids, on an item with a hint (hint_for says which mistakes the hint is about)",
+            list(hint_for),
+        )
     return ItemSpec(
         name=name,
         outputs=r.strings("outputs"),
@@ -409,7 +424,8 @@ def _read_item(spec: _Spec, table: Any, position: int, decimals: int | None) -> 
         visibility=visibility,
         self_check=r.get("self_check", bool, "true or false", instance == "given"),
         carry_forward=r.get("carry_forward", bool, "true or false", True),
-        hint=r.get("hint", str, "a string", None),
+        hint=hint,
+        hint_for=hint_for,
     )
 
 

@@ -240,6 +240,8 @@ class _Grader:
         self.exercise, self.kind, self.submission = exercise, kind, submission
         self.evidence: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray]]] = []
         self.tests: list[dict[str, Any]] = []
+        #: Failed tests that got a wrong answer (not an error): (index in :attr:`tests`, item), for their hints.
+        self.wrong_answers: list[tuple[int, ItemSpec]] = []
 
     # -- given values ------------------------------------------------------------------
 
@@ -360,7 +362,7 @@ class _Grader:
                 name, share = names[offset + k], shares[offset + k]
                 exp = float(expected[key].reshape(-1)[k])
                 if not isinstance(value, np.ndarray):
-                    self._add(name, False, share, str(value), item)
+                    self._add(name, False, share, str(value), item, answered=False)
                     continue
                 actual = float(value.reshape(-1)[k])
                 if _close(np.array(actual), np.array(exp), rtol, atol):
@@ -383,6 +385,7 @@ class _Grader:
     ) -> None:
         rtol, atol = _tolerance(item)
         problems, carried_keys = [], []
+        answered = _answered(item, got)
         for key in item.outputs:
             value = got.get(key)
             if not isinstance(value, np.ndarray):
@@ -401,7 +404,7 @@ class _Grader:
                 lines.append(f"  {label}: expected {expected[key].reshape(-1)[k]:.6g}, got {value.reshape(-1)[k]:.6g}")
             problems.append("\n".join(lines))
         if problems:
-            self._add(item.name, False, _points.units(item.points), "\n".join(problems), item)
+            self._add(item.name, False, _points.units(item.points), "\n".join(problems), item, answered=answered)
         elif carried_keys:
             self._add(
                 item.name,
@@ -418,7 +421,7 @@ class _Grader:
 
     def grade_hidden(self, item: ItemSpec) -> None:
         if self.submission.budget_spent is not None:  # every call would fail at once: no search, the reason once
-            self._add(item.name, False, _points.units(item.points), self.submission.not_run_reason, item)
+            self._add(item.name, False, _points.units(item.points), self.submission.not_run_reason, item, answered=False)
             return
         sample = _hidden_sample(self.exercise, self.kind, item)
         sample_failure = self._sample_failure(item, sample)
@@ -438,7 +441,7 @@ class _Grader:
             + "\n"
             + problems
         )
-        self._add(item.name, False, _points.units(item.points), message, item)
+        self._add(item.name, False, _points.units(item.points), message, item, answered=_answered(item, got))
 
     def _search(self, item: ItemSpec) -> tuple[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str], int, bool] | None:
         """The Hypothesis search of a hidden item: ``None`` if it finds nothing wrong, else
@@ -504,10 +507,14 @@ class _Grader:
 
     # -- results ----------------------------------------------------------------------------
 
-    def _add(self, name: str, passed: bool, units: int, output: str, item: ItemSpec) -> None:
-        """Record a test worth ``units`` (millionths of a point, :mod:`gradecheck._points`): all of them if ``passed``."""
-        if not passed and item.hint:
-            output = f"{output}\nHint: {item.hint}"
+    def _add(self, name: str, passed: bool, units: int, output: str, item: ItemSpec, *, answered: bool = True) -> None:
+        """Record a test worth ``units`` (millionths of a point, :mod:`gradecheck._points`): all of them if ``passed``.
+
+        ``answered``: a failed test got a wrong answer (not an error, a missing
+        function or a time-out); only those get the item's hint (:meth:`add_hints`).
+        """
+        if not passed and answered:
+            self.wrong_answers.append((len(self.tests), item))
         self.tests.append(
             {
                 "name": name,
@@ -518,6 +525,20 @@ class _Grader:
                 "visibility": item.visibility,
             }
         )
+
+
+    def add_hints(self, mistakes: Sequence[str]) -> None:
+        """Each item's hint on its tests that got a wrong answer; a hint with ``hint_for`` only when one of its
+        mistakes is among the diagnosed ``mistakes`` (docs/exercise-format.md, "Hints")."""
+        diagnosed = set(mistakes)
+        for index, item in self.wrong_answers:
+            if item.hint and (item.hint_for is None or diagnosed & set(item.hint_for)):
+                self.tests[index]["output"] += f"\nHint: {item.hint}"
+
+
+def _answered(item: ItemSpec, got: Mapping[str, Any]) -> bool:
+    """Whether every output of ``item`` came back as numbers (a wrong answer, not an error)."""
+    return all(isinstance(got.get(key), np.ndarray) for key in item.outputs)
 
 
 def _index_label(flat_index: int, shape: tuple[int, ...]) -> str:
@@ -625,8 +646,19 @@ def grade_source(
                 elif submission.budget_spent is not None:
                     error_kind = "timeout"
                     error = str(submission.budget_spent)
-                elif any(test["status"] == "failed" for test in tests):
-                    mistakes = diagnose(kind, grader.evidence)
+                else:
+                    missing = kind.missing_functions(submission, sorted({key for item in items for key in item.outputs}))
+                    if missing:  # an error, not a mistake: the diagnosis below reads only what came back
+                        error_kind = "missing-function"
+                        error = (
+                            f"{filename} does not define {' or '.join(missing)}: what "
+                            f"{'it returns' if len(missing) == 1 else 'they return'} gets no credit. Define "
+                            f"{'it' if len(missing) == 1 else 'them'} with exactly that name and those parameters."
+                        )
+                    if any(test["status"] == "failed" for test in tests):
+                        mistakes = diagnose(kind, grader.evidence)
+                if tests is grader.tests:
+                    grader.add_hints(mistakes)
             printed = submission.output_tail(1000)
             sandbox = submission.sandbox_info
     except SandboxError as error:  # the sandbox, not the submission, failed: no grade
@@ -692,8 +724,12 @@ def _variant_record(exercise: Exercise) -> dict[str, Any]:
 #: that does not compile), ``load`` (the code failed while loading), ``forbidden-import``, ``grader``
 #: (the grader or its sandbox failed: not the submission's fault), ``timeout`` (the submission's time budget
 #: ran out while it was being graded: what ran before keeps its credit, the rest was not run), ``student`` (an
-#: exercise with per-student variants, and no student id for this submission).
-ERROR_KINDS = ("unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout", "student")
+#: exercise with per-student variants, and no student id for this submission), ``missing-function`` (the
+#: submission does not define a function the exercise calls: the outputs of the functions it does define are
+#: graded, and diagnosed from what they return only).
+ERROR_KINDS = (
+    "unreadable", "missing", "syntax", "load", "forbidden-import", "grader", "timeout", "student", "missing-function",
+)
 
 
 def graded_items(exercise: Exercise, *, self_check: bool = False, hidden: bool = False) -> list[ItemSpec]:

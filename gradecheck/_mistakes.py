@@ -80,6 +80,13 @@ _CATALOG = (
         "Multiply by the upstream gradient dL/da that backward receives.",
     ),
     Mistake(
+        "input-gradient-skips-derivative",
+        "Input gradient skips the activation derivative",
+        "The weight and bias gradients are right, but dL/dx was computed from dL/da instead of dL/dz: "
+        "W^T dL/da leaves out the activation's derivative, which dL/dW and dL/db include.",
+        "dL/dx = W^T dL/dz, with the same dL/dz = dL/da * s'(z) you used for dL/dW and dL/db.",
+    ),
+    Mistake(
         "factor-two",
         "Factor 2 in the loss derivative",
         "The gradients are twice the expected ones: the derivative of 0.5 * (a - y)**2 is (a - y), not 2 * (a - y).",

@@ -87,3 +87,14 @@ def test_commands_leave_no_hypothesis_folder_where_they_run(tmp_path: Path, exam
         subprocess.run([sys.executable, "-m", "gradecheck", *arguments], cwd=work, env=environment, capture_output=True, timeout=300)
     assert list(work.iterdir()) == []
     assert (tmp_path / "cache" / "hypothesis").is_dir()
+
+
+def test_verify_shows_a_near_miss_with_expected_and_got_printed_differently(data_dir, capsys):
+    # Off by a relative 1.7e-6 against rtol 1e-6: at 4 significant digits Expected and Got both print 0.125.
+    assert main(["verify", f"{data_dir / 'wrong_layers.py'}:backprop_just_outside_tolerance", "--max-examples", "5"]) == 1
+    out = capsys.readouterr().out
+    rows = [line.split("|") for line in out.splitlines() if line.strip().startswith("(")]
+    assert rows, out
+    for row in rows:
+        expected, got = row[1].strip(), row[2].strip()
+        assert expected != got and float(expected) != float(got), out

@@ -329,3 +329,47 @@ def test_one_wrong_element_is_caught(index, relative, sign):
     assert not result.passed and result.mismatched_count == 1
     assert result.worst(1) == [(index,)]
     assert f"({index},)" in result.report()
+
+
+# ---------------------------------------------------------------------------
+# The boundary itself: |a - e| <= atol + rtol * max(|a|, |e|), inclusive and symmetric
+# ---------------------------------------------------------------------------
+
+# Powers of two, so that the allowance and the differences below are exact in float64.
+EXACT = Tolerance(rtol=2.0**-20, atol=2.0**-30)
+
+
+def test_exactly_at_the_tolerance_passes_and_the_next_float_beyond_fails():
+    e = 1.0
+    allowed = EXACT.atol + EXACT.rtol * 1.0  # max(|a|, |e|) = |e| = 1 for an answer below e
+    at = e - allowed  # 1 - 2**-20 - 2**-30: exact, and e - at == allowed exactly (Sterbenz)
+    assert e - at == allowed
+    beyond = np.nextafter(at, -np.inf)  # the next float further from e
+    assert e - beyond > allowed
+    assert compare_gradients(np.array([e]), np.array([at]), tolerance=EXACT).passed  # inclusive <=
+    result = compare_gradients(np.array([e]), np.array([beyond]), tolerance=EXACT)
+    assert not result.passed and result.mismatched_count == 1
+
+
+def test_the_scale_is_the_larger_magnitude_of_the_two_values():
+    # Swapped: the expected value is the smaller one. With the scale |expected| alone the allowance would be
+    # atol + rtol * (1 - 2**-20 - 2**-30) < |a - e|, and this pair would fail; with max(|a|, |e|) it passes.
+    small = 1.0 - (EXACT.atol + EXACT.rtol)
+    assert 1.0 - small > EXACT.atol + EXACT.rtol * small
+    assert compare_gradients(np.array([small]), np.array([1.0]), tolerance=EXACT).passed
+    beyond = np.nextafter(small, -np.inf)
+    assert not compare_gradients(np.array([beyond]), np.array([1.0]), tolerance=EXACT).passed
+
+
+def test_a_near_miss_prints_expected_and_got_with_digits_that_differ():
+    e = 0.01997
+    a = e * (1 + 1.7e-6)  # relative error 1.7e-6 against rtol 1e-6: fails, but agrees to 6 digits
+    result = compare_gradients(np.array([e]), np.array([a]), tolerance=Tolerance(rtol=1e-6, atol=0.0))
+    assert not result.passed
+    row = ROW.match(result.report().splitlines()[5])
+    assert row is not None
+    _, e_text, a_text, _, _ = row.groups()
+    assert e_text != a_text
+    # Each printed value is nearer its own value than the other: the reader sees which way and about how far.
+    assert abs(float(e_text) - e) < abs(a - e) / 2 and abs(float(a_text) - a) < abs(a - e) / 2
+    assert len(e_text) <= 10  # the fewest digits that differ (0.01997 vs 0.01997003), not all 17

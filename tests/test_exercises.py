@@ -194,3 +194,37 @@ def test_allowed_packages_are_read_without_numpy_which_every_tree_has(tmp_path: 
     text = GOOD.replace('starter = "starter.py"', 'starter = "starter.py"\nallowed_packages = ["scipy", "numpy", "scipy"]')
     assert load_exercise_file(write_spec(tmp_path, text)).allowed_packages == ("scipy",)
     assert load_exercise("twelve-weights").allowed_packages == ()
+
+
+@pytest.mark.parametrize(
+    ("edit", "marker", "words"),
+    [
+        (lambda s: s.replace('hint_for = ["upstream-ignored"]', 'hint_for = ["upstream-ignore"]'), "hint_for",
+         ["hint_for names 'upstream-ignore'", "did you mean 'upstream-ignored'?", "sign-error", "remove hint_for"]),
+        (lambda s: s.replace('hint_for = ["upstream-ignored"]', 'hint_for = ["factor-two"]'), "hint_for",
+         ["'factor-two'", "does not diagnose here", "would never be shown"]),
+        (lambda s: s.replace('hint = "backward receives an arbitrary upstream gradient dL/da, not always ones."\n', ""),
+         "hint_for", ["'items[4].hint_for'", "on an item with a hint"]),
+        (lambda s: s.replace('hint_for = ["upstream-ignored"]', "hint_for = []"), "hint_for", ["non-empty list"]),
+        (lambda s: s.replace('hint_for = ["upstream-ignored"]', 'hint_fore = ["upstream-ignored"]'), "hint_fore",
+         ["Did you mean 'hint_for'"]),
+    ],
+)
+def test_hint_for_names_mistakes_the_kind_diagnoses_on_an_item_with_a_hint(
+    tmp_path: Path, edit, marker: str, words: list[str]
+) -> None:
+    text = edit(GOOD)
+    assert text != GOOD
+    path = write_spec(tmp_path, text)
+    with pytest.raises(ExerciseSpecError) as info:
+        load_exercise_file(path)
+    message = str(info.value)
+    assert f"{path}:{_line_of(text, marker)}" in message, message
+    for word in words:
+        assert word in message, message
+
+
+def test_hint_for_is_read_into_the_item() -> None:
+    hidden = [item for item in load_exercise("twelve-weights").items if item.instance == "hidden"]
+    assert [item.hint_for for item in hidden] == [("upstream-ignored",)]
+    assert all(item.hint_for is None for item in load_exercise("twelve-weights").items if item.instance == "given")

@@ -481,3 +481,56 @@ def test_an_endless_backward_spends_the_budget_once_and_says_so_in_the_result() 
     not_run = "Not run: the submission's time budget (3 s) was spent while calling backward(), which did not finish."
     assert tests["dL/dW[0,0]"]["output"] == tests["dL/db[0]"]["output"] == info["error"]  # the call that timed out
     assert tests[HIDDEN]["output"].startswith(not_run)
+
+
+# ---------------------------------------------------------------------------
+# Hints: only on wrong answers, and a hint with hint_for only beside its diagnosis
+# ---------------------------------------------------------------------------
+
+UPSTREAM_HINT = "Hint: backward receives an arbitrary upstream gradient dL/da, not always ones."
+FORWARD_ONLY = """
+import numpy as np
+
+def forward(weights, inputs, biases):
+    return 1.0 / (1.0 + np.exp(-(np.asarray(weights).reshape(3, 4) @ inputs + biases)))
+"""
+
+
+def _mistake(name: str) -> str:
+    return (reference_dir(EXERCISE.directory) / "mistakes" / f"{name}.py").read_text()
+
+
+def test_a_hint_for_a_mistake_is_shown_where_that_mistake_is_diagnosed() -> None:
+    result = grade(_mistake("upstream-ignored"))
+    assert result["gradecheck"]["mistakes"] == ["upstream-ignored"]
+    assert UPSTREAM_HINT in by_name(result)[HIDDEN]["output"]
+
+
+@pytest.mark.parametrize("mistake", ["missing-activation-derivative", "sign-error"])
+def test_a_hint_for_a_mistake_is_not_shown_beside_another_diagnosis(mistake: str) -> None:
+    result = grade(_mistake(mistake))
+    assert result["gradecheck"]["mistakes"] == [mistake]
+    hidden = by_name(result)[HIDDEN]
+    assert hidden["status"] == "failed" and "Hint:" not in hidden["output"]
+
+
+def test_a_missing_function_is_an_error_with_no_hint_and_no_mistake() -> None:
+    result = grade(FORWARD_ONLY)
+    info = result["gradecheck"]
+    assert info["mistakes"] == [] and info["diagnosis"] == []
+    assert info["error_kind"] == "missing-function"
+    assert "does not define backward(weights, inputs, biases, upstream)" in info["error"]
+    assert info["error"] in result["output"]
+    assert result["score"] == 1.5  # the forward's three activations still count
+    failed = [t for t in result["tests"] if t["status"] == "failed"]
+    assert len(failed) == 20 and not any("Hint:" in t["output"] or "looks like" in t["output"] for t in failed)
+
+
+def test_a_hint_without_hint_for_is_shown_on_a_wrong_answer_but_not_on_an_error() -> None:
+    # Item "a" has a hint and no hint_for: a wrong forward (no sigmoid) gets it; a forward that raises does not.
+    wrong = FORWARD_ONLY.replace("1.0 / (1.0 + np.exp(-(", "(((") + "\ndef backward(w, x, b, u):\n    raise ValueError('todo')\n"
+    raising = FORWARD_ONLY.replace("    return 1.0", "    raise ValueError('todo')\n    return 1.0")
+    raising += "\ndef backward(w, x, b, u):\n    raise ValueError('todo')\n"
+    hint = "Hint: a = sigmoid(W @ inputs + biases)"
+    assert hint in by_name(grade(wrong, self_check=True))["a[0]"]["output"]
+    assert hint not in by_name(grade(raising, self_check=True))["a[0]"]["output"]

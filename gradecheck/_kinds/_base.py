@@ -444,7 +444,7 @@ class ExerciseKind:
         ``[given]`` and ``[settings]`` against :attr:`given_keys` and
         :attr:`settings_keys`, the ``[submission]`` ``entry_points`` against
         :attr:`entry_points`, each item's outputs against :attr:`output_keys`,
-        that the given instance can be built (when an item uses it) and that
+        each item's ``hint_for`` against :attr:`mistakes`, that the given instance can be built (when an item uses it) and that
         the instance strategy can be built (when an item is hidden).  A kind
         that checks more overrides this and calls ``super().validate(exercise)``.
         """
@@ -464,6 +464,20 @@ class ExerciseKind:
                         "items",
                         position,
                         "outputs",
+                    )
+        for position, item in enumerate(exercise.items):
+            for mistake in item.hint_for or ():
+                if mistake not in self.mistakes:
+                    close = difflib.get_close_matches(mistake, self.mistakes, n=1)
+                    raise SpecProblem(
+                        f"item {item.name!r}: hint_for names {mistake!r}, which kind {exercise.kind!r} does not diagnose "
+                        f"here, so the hint would never be shown"
+                        + (f" (did you mean {close[0]!r}?)" if close else "")
+                        + f"; it diagnoses: {', '.join(self.mistakes) or '(none)'}. Name one of those, or remove hint_for "
+                        f"to show the hint on every wrong answer.",
+                        "items",
+                        position,
+                        "hint_for",
                     )
         if uses_given:
             try:
@@ -576,6 +590,20 @@ class ExerciseKind:
                 continue
             results.update(self.parse_return(entry, value, wanted, expected))
         return results
+
+    def missing_functions(self, submission: SandboxedSubmission, keys: Sequence[str]) -> list[str]:
+        """The signatures of the entry points that :meth:`run` would call for ``keys`` and the submission lacks.
+
+        Only for kinds that call the submission through this class's :meth:`run`
+        (a kind with its own ``run`` says what is missing in its messages): ``[]``.
+        """
+        if type(self).run is not ExerciseKind.run:
+            return []
+        return [
+            entry.signature
+            for entry in self.entry_points
+            if entry.name not in submission.names and set(entry.returns) & set(keys)
+        ]
 
     def parse_return(
         self, entry: EntryPoint, value: Any, wanted: Sequence[str], expected: Mapping[str, np.ndarray]

@@ -245,7 +245,7 @@ def numpy_pass(
                 deltas[l - 1] = back * wrong_local
             else:
                 deltas[l - 1] = activation_backward(name, zs[l - 1], acts[l], back, np, negative_slope=slope)
-        d_inputs = deltas[0] @ c.weights[0]
+        d_inputs = (d_as[0] if mistake == "input-gradient-skips-derivative" else deltas[0]) @ c.weights[0]
         inputs = acts[1:] if mistake == "layers-reversed" else acts[:-1]
         d_weights = [deltas[l].T @ inputs[l] for l in range(depth)]
         d_biases = [deltas[l][-1] if mistake == "bias-not-summed" else np.sum(deltas[l], axis=0) for l in range(depth)]

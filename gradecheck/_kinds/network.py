@@ -91,6 +91,7 @@ ORDER = (
     "transposed-weight-layout",
     "weight-numbering-mixed-up",
     "upstream-ignored",
+    "input-gradient-skips-derivative",
 )
 _GRADIENT_NAMES = ("delta", "d_a", "d_weights", "d_biases", "d_inputs")
 
@@ -119,6 +120,7 @@ def applicable_mistakes(spec: NetworkSpec) -> tuple[str, ...]:
         "transposed-weight-layout": spec.flat_weights_argument is not None and spec.order == "row_major",
         "weight-numbering-mixed-up": spec.flat_weights_argument is not None and spec.order == "column_major",
         "upstream-ignored": spec.upstream,
+        "input-gradient-skips-derivative": "d_inputs" in names and spec.activations[0] != "identity",
     }
     return tuple(m for m in ORDER if backward and shaped[m])
 

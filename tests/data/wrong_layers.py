@@ -95,3 +95,19 @@ def backprop_missing_hidden_derivative(weights, biases, x, y):
         if l > 0:
             delta = weights[l].T @ delta  # missing * a (1 - a)
     return d_weights, d_biases
+
+
+def backprop_just_outside_tolerance(weights, biases, x, y):
+    """C4 backprop whose output-layer bias gradient is off by a relative 1.7e-6 (the tolerance is 1e-6)."""
+    activations = [np.asarray(x, dtype=float)]
+    for W, b in zip(weights, biases):
+        activations.append(1.0 / (1.0 + np.exp(-(W @ activations[-1] + b))))
+    a_out = activations[-1]
+    delta = (a_out - y) * a_out * (1.0 - a_out)
+    d_weights, d_biases = [None] * len(weights), [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        d_weights[l] = np.outer(delta, activations[l])
+        d_biases[l] = delta * (1.0 + 1.7e-6) if l == len(weights) - 1 else delta
+        if l > 0:
+            delta = (weights[l].T @ delta) * activations[l] * (1.0 - activations[l])
+    return d_weights, d_biases

@@ -32,6 +32,15 @@ GRADES = json.loads((DATA / "network_baseline.json").read_text())
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 PORTED = sorted(MODELS)
 RECORDED = sorted(key for key in GRADES if key.split("/")[0] in PORTED)
+#: Mistakes diagnosed since the port (issue 12: every catalogued mistake has a diagnosis), with their
+#: known-wrong variants. They have no old grade: tests/kinds/test_all_exercises.py pins their diagnosis.
+ADDED_MISTAKES = {"twelve-weights": ["input-gradient-skips-derivative"]}
+ADDED_VARIANTS = {
+    "twelve-weights": {
+        "derivative-on-preactivation", "sign-error", "transposed-weight-gradient", "transposed-weight-layout",
+        "input-gradient-skips-derivative",
+    },
+}
 
 
 def test_the_ported_exercises_are_network_exercises() -> None:
@@ -45,7 +54,8 @@ def test_expected_values_mistake_models_and_carry_rules_are_the_old_kinds(exerci
     exercise = load_exercise(exercise_id)
     kind = kind_of(exercise)
     old = MODELS[exercise_id]
-    assert list(kind.mistakes) == old["mistakes"]  # the same mistakes, in the same (diagnosis) order
+    # The same mistakes, in the same (diagnosis) order, then the ones added since.
+    assert list(kind.mistakes) == old["mistakes"] + ADDED_MISTAKES.get(exercise_id, [])
     assert list(kind.carry_from) == old["carry_from"]
     for record in old["records"]:
         instance = {key: np.array(value) for key, value in record["instance"].items()}
@@ -91,7 +101,8 @@ def test_every_recorded_submission_is_here() -> None:
     for exercise_id in PORTED:
         files = {f"mistakes/{p.stem}" for p in (REFERENCE / exercise_id / "mistakes").glob("*.py")} | {"solution"}
         recorded = {key.split("/", 1)[1] for key in RECORDED if key.startswith(exercise_id + "/")}
-        assert files <= recorded, exercise_id
+        added = {f"mistakes/{name}" for name in ADDED_VARIANTS.get(exercise_id, set())}
+        assert files - added <= recorded and not added & recorded and added <= files, exercise_id
 
 
 @pytest.mark.parametrize("key", RECORDED)
