@@ -1,7 +1,7 @@
 # Hostile: on its first backward call, SIGSTOPs the grading process, takes longer than the time limit, then SIGCONTs it and answers: the late reply is read as if on time.
 """Honest part: the forward (1.5/15): the backward is correct but slower than the limit, so it
 must time out.  The grading process is the nearest ancestor that is not the fork server.
-A helper process sends SIGCONT after 8 s in any case, so nothing stays stopped.
+A helper process sends SIGCONT after SLOW_SECONDS + 2 s in any case, so nothing stays stopped.
 The defence: the grader's processes are not visible or not signalable, and a stopped grader's
 wall time still counts (the deadline is checked after every read).
 """
@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-SLOW_SECONDS = 11.0  # the call timeout of a batch graded with --timeout 20 is 10 s
+SLOW_SECONDS = 14.0  # longer than the whole time budget of the harness's batch (--timeout 12: 12 s for all calls)
 _calls = []
 
 
