@@ -545,7 +545,7 @@ def _parse_functions(
         raise SpecError(
             f"submission.entry_points names {', '.join(missing)}, which [network.returns] does not define; the functions "
             f"this exercise grades are {', '.join(returns) or 'none'} ([network.returns]). Name them in entry_points "
-            f"with their parameters, e.g. {next(iter(returns), 'forward')!r}(...), or add the function to [network.returns].",
+            f"with their parameters, e.g. {next(iter(returns), 'forward')}(...), or add the function to [network.returns].",
             "submission",
             "entry_points",
         )

@@ -166,7 +166,10 @@ def _accurate(
         finite = np.isfinite(error).all(axis=0)
         values = matrix.T @ c
         errors = np.where(finite, np.abs(error).T @ np.abs(c), np.inf)
-        scale = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+        # The scale is what the VJP could be without cancellation, |J|^T |c|: a VJP that cancels to nearly
+        # zero (an upstream gradient that happens to be orthogonal to the Jacobian's rows) is still measured.
+        magnitudes = np.abs(matrix).T @ np.abs(c)
+        scale = float(magnitudes[finite].max()) if finite.any() else 0.0
         return errors <= rtol * np.abs(values) + scale_tol * scale
     finite = np.isfinite(error)
     scale = float(np.abs(matrix[finite]).max()) if finite.any() else 0.0

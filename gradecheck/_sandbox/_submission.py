@@ -125,7 +125,9 @@ class SandboxedSubmission:
         self._watch: FolderWatch | None = None
         self._buffer = b""
         self._output = _OutputTail(self.limits.output_bytes)
-        self._started = time.monotonic()
+        #: Seconds the submission has had so far: time spent waiting for its replies (loading included), not
+        #: the grader's own work between calls (reference values, search), which load must not charge to it.
+        self._spent = 0.0
         self._fatal: SubmissionFailure | None = None
         #: The timeout that spent the submission's time budget (no call after it runs), else ``None``.
         self.budget_spent: SubmissionFailure | None = None
@@ -223,7 +225,7 @@ class SandboxedSubmission:
         self._buffer = b""
         self._spawn()
         if self.restarts == 0:  # the budget is the submission's: starting the sandbox (a fork server, a tree) is not
-            self._started = time.monotonic()
+            self._spent = 0.0
         try:
             response = self._request(
                 {
@@ -309,7 +311,7 @@ class SandboxedSubmission:
     # -- requests ----------------------------------------------------------------
 
     def _remaining(self) -> float:
-        return self.limits.total_timeout - (time.monotonic() - self._started)
+        return self.limits.total_timeout - self._spent
 
     def _died(self, what: str) -> SubmissionFailure:
         """The failure for a worker whose pipe closed; it is killed with everything it started either way."""
@@ -417,16 +419,20 @@ class SandboxedSubmission:
         if self._pid is None:
             raise SubmissionFailure("The submission's worker is not running.", "crash")
         timeout = self._remaining() if self.limits.call_timeout is None else min(self.limits.call_timeout, self._remaining())
-        if timeout <= 0:  # spent between calls (the grader's own time counts too)
+        if timeout <= 0:
             self._stop_worker()
             self._fatal = self.budget_spent = SubmissionFailure(
                 f"Not run: the submission's time budget ({self.limits.total_timeout:g} s in all) was spent before "
                 f"{what}.", "timeout"
             )
             raise self._fatal
-        deadline = time.monotonic() + timeout
-        self._send(json.dumps(message).encode() + b"\n", deadline, timeout, what)
-        line = self._receive(deadline, timeout, what)
+        began = time.monotonic()
+        deadline = began + timeout
+        try:
+            self._send(json.dumps(message).encode() + b"\n", deadline, timeout, what)
+            line = self._receive(deadline, timeout, what)
+        finally:  # wall time, so a stopped or sleeping submission (or grader) still spends it
+            self._spent += time.monotonic() - began
         try:
             response = json.loads(line)
         except ValueError:

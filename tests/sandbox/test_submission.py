@@ -264,6 +264,20 @@ def test_an_endless_loop_spends_the_budget_once_and_later_calls_are_not_run(isol
         assert submission.restarts == 0 and submission.not_run_reason == str(later.value)
 
 
+def test_the_graders_own_time_between_calls_is_not_charged_to_the_submission(isolation: str) -> None:
+    """Only waiting for the submission's replies spends its budget: a grader slowed by load (JAX, other
+    processes) between calls must not cost a correct submission its later calls; its own slow calls do."""
+    source = "import time\ndef f(x):\n    time.sleep(x)\n    return x\n"
+    with SandboxedSubmission(source, limits=fast(isolation, call_timeout=None, total_timeout=2.0)) as submission:
+        assert submission.call("f", [0.0], ["float"]) == 0.0
+        time.sleep(2.5)  # the grader busy for longer than the whole budget
+        assert submission.call("f", [0.9], ["float"]) == 0.9
+        assert submission.call("f", [0.0], ["float"]) == 0.0 and submission.budget_spent is None
+        with pytest.raises(SubmissionFailure) as info:  # 0.9 s spent, about 1.1 s left: a 1.5 s call spends the rest
+            submission.call("f", [1.5], ["float"])
+        assert info.value.kind == "timeout" and submission.budget_spent is info.value
+
+
 def test_a_call_stopped_by_its_cap_with_budget_left_does_not_spend_the_budget(isolation: str) -> None:
     source = "def f(x):\n    while x > 0:\n        pass\n    return x\n"
     with SandboxedSubmission(source, limits=fast(isolation, call_timeout=1.0, total_timeout=30.0)) as submission:
