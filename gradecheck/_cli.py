@@ -116,8 +116,12 @@ def verify(target: str, max_examples: int, order: str) -> None:
     sys.exit(EXIT_FAILED)
 
 
-def _load_exercise(exercise_id: str) -> Any:
-    from gradecheck._exercises import load_exercise
+def _load_exercise(exercise_id: str, *, self_check: bool = False) -> Any:
+    """The exercise; for a ``self_check``, loaded as :func:`gradecheck._check_cache.load_exercise` does."""
+    if self_check:
+        from gradecheck._check_cache import load_exercise
+    else:
+        from gradecheck._exercises import load_exercise
 
     try:
         return load_exercise(exercise_id)
@@ -555,7 +559,7 @@ def check(
                 f"{path} does not say which exercise it is for: pass --exercise ID "
                 f"(see 'gradecheck exercises'), or start from 'gradecheck template ID'."
             )
-    exercise = _load_exercise(exercise_id)
+    exercise = _load_exercise(exercise_id, self_check=True)
     if student is None and written_for is not None and exercise.variants:
         student = written_for.student  # the learner's own notebook: its metadata names them
     if exercise.variants and student is None:
