@@ -38,3 +38,25 @@ def test_an_import_name_finds_a_distribution_that_provides_it() -> None:
         assert found.metadata["Name"] in mapping[name], name
         assert _tree._provides(found, name), name
     assert _tree._distribution_for("no_such_package_anywhere") is None
+
+
+def _install(site: Path, distribution: str, provides: str) -> None:
+    """A minimal installed distribution (METADATA and RECORD) whose only module is ``provides``."""
+    info = site / f"{distribution}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
+    (site / provides).mkdir()
+    (site / provides / "__init__.py").write_text("")
+    (info / "RECORD").write_text(f"{provides}/__init__.py,,\n{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
+
+
+def test_a_distribution_named_like_the_import_name_but_not_providing_it_is_not_taken(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``gcfake_alpha`` (a distribution) provides the module ``gcfake_beta``, and ``gcfake_beta`` (a distribution)
+    provides ``gcfake_alpha``: each import name must come from the distribution that provides it."""
+    _install(tmp_path, "gcfake_alpha", "gcfake_beta")
+    _install(tmp_path, "gcfake_beta", "gcfake_alpha")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _tree._distribution_for("gcfake_alpha").metadata["Name"] == "gcfake_beta"
+    assert _tree._distribution_for("gcfake_beta").metadata["Name"] == "gcfake_alpha"
