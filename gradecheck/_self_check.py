@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] [--student ID] < SUBMISSION", file=sys.stderr)
         return 2
     exercise_id, name = args
+    from gradecheck._sandbox import warm_up_soon
+
+    warm_up_soon()  # the usual packages' sandbox starts while this process imports and loads the exercise
     from gradecheck._check_cache import load_exercise
     from gradecheck._cli import _keep_hypothesis_out_of_the_current_folder
     from gradecheck._submissions import submission_from_bytes
