@@ -3,7 +3,9 @@
 The public API lives here; implementation modules are private.  Importing
 ``gradecheck`` is cheap: each public name's module (JAX for the reference
 backprop, nbformat for notebooks, ...) is imported the first time the name is
-used.  Importing it registers gradecheck's Hypothesis profiles.
+used.  Importing it does not import Hypothesis: gradecheck's Hypothesis profiles are
+registered when Hypothesis is imported (through Hypothesis's ``hypothesis``
+entry point), or here when Hypothesis was imported first.
 
 Hypothesis strategies are in the public submodule :mod:`gradecheck.strategies`; what an exercise
 kind written outside gradecheck needs is in :mod:`gradecheck.kinds`; the self-check from inside a
@@ -13,10 +15,10 @@ Jupyter notebook is :func:`gradecheck.notebook.check`.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from gradecheck._version import __version__
-from gradecheck._profiles import register_profiles as _register_profiles
 
 if TYPE_CHECKING:
     from gradecheck._audit import (
@@ -291,4 +293,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-_register_profiles()
+if "hypothesis" in sys.modules:  # else Hypothesis registers them itself when it is imported (its entry point)
+    from gradecheck._profiles import register_profiles as _register_profiles
+
+    _register_profiles()

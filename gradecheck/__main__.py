@@ -1,6 +1,6 @@
 """``python -m gradecheck``: the same as the ``gradecheck`` command."""
 
-from gradecheck._cli import main
+from gradecheck._cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -13,7 +13,7 @@ import inspect
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -116,8 +116,12 @@ def verify(target: str, max_examples: int, order: str) -> None:
     sys.exit(EXIT_FAILED)
 
 
-def _load_exercise(exercise_id: str) -> Any:
-    from gradecheck._exercises import load_exercise
+def _load_exercise(exercise_id: str, *, self_check: bool = False) -> Any:
+    """The exercise; for a ``self_check``, loaded as :func:`gradecheck._check_cache.load_exercise` does."""
+    if self_check:
+        from gradecheck._check_cache import load_exercise
+    else:
+        from gradecheck._exercises import load_exercise
 
     try:
         return load_exercise(exercise_id)
@@ -533,15 +537,20 @@ def check(
     import shlex
     from pathlib import Path
 
+    from gradecheck._sandbox import warm_up_soon
+
+    path = Path(submission)
+    if not path.is_file():
+        raise _CannotRun(f"no such file: {path}")
+    # The sandbox (for the usual packages) starts now, in a thread, while this process imports numpy, the
+    # exercise's kind and the grading code; an exercise that allows other packages starts its own later.
+    warm_up_soon()
     from gradecheck._errors import SubmissionError
     from gradecheck._grading import error_result
     from gradecheck._reports import render_text
     from gradecheck._self_check import self_check_bytes
     from gradecheck._submissions import read_submission, read_submission_file
 
-    path = Path(submission)
-    if not path.is_file():
-        raise _CannotRun(f"no such file: {path}")
     written_for = None
     if exercise_id is None or student is None:
         try:
@@ -555,7 +564,7 @@ def check(
                 f"{path} does not say which exercise it is for: pass --exercise ID "
                 f"(see 'gradecheck exercises'), or start from 'gradecheck template ID'."
             )
-    exercise = _load_exercise(exercise_id)
+    exercise = _load_exercise(exercise_id, self_check=True)
     if student is None and written_for is not None and exercise.variants:
         student = written_for.student  # the learner's own notebook: its metadata names them
     if exercise.variants and student is None:
@@ -710,6 +719,28 @@ def _keep_hypothesis_out_of_the_current_folder() -> None:
     from gradecheck._sandbox._tree import cache_dir
 
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
+
+
+def run() -> NoReturn:
+    """The ``gradecheck`` command and ``python -m gradecheck``: :func:`main`, then end the process.
+
+    Once the output is flushed and the exit handlers have run (they stop the
+    sandbox's fork servers), the process ends with ``os._exit``: the
+    interpreter's teardown of the modules it loaded (numpy, JAX ...) takes
+    0.05-0.2 s that a learner waiting for ``gradecheck check`` would wait for,
+    and a finished command needs none of it.
+    """
+    import atexit
+    import os
+
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    atexit._run_exitfuncs()
+    os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

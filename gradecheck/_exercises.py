@@ -462,7 +462,7 @@ def _sections(spec: _Spec, data: Mapping[str, Any], kind: Any, kind_name: str) -
     return sections
 
 
-def load_exercise_file(path: str | Path) -> Exercise:
+def load_exercise_file(path: str | Path, *, draw: bool = True) -> Exercise:
     """Load and validate one ``exercise.toml``; raise :class:`ExerciseSpecError` if malformed.
 
     Strict: an unknown key anywhere is refused (with the file, the line and the
@@ -470,6 +470,9 @@ def load_exercise_file(path: str | Path) -> Exercise:
     checked against what the kind declares, ``entry_points`` against the
     functions it calls, and the statement's placeholders are parsed and resolved
     (those on computed values by name only: see :mod:`gradecheck._statements`).
+    With ``draw`` (the default), hidden items' random instances must be drawable
+    from ``[settings]`` (:meth:`ExerciseKind.validate_instances`, which imports
+    Hypothesis); a learner's self-check that has seen this spec pass skips it.
     """
     path = Path(path)
     try:
@@ -554,6 +557,8 @@ def load_exercise_file(path: str | Path) -> Exercise:
     try:
         bound = kind.bind(exercise)
         bound.validate(exercise)
+        if draw:
+            bound.validate_instances(exercise)
     except SpecProblem as problem:
         raise spec.error(str(problem), *problem.where) from None
     except ExerciseSpecError:
@@ -586,13 +591,14 @@ def exercise_ids(directory: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in root.glob("*/exercise.toml"))
 
 
-def load_exercise(exercise: str | Path) -> Exercise:
-    """Load a shipped exercise by id, or an exercise folder / ``exercise.toml`` by path."""
+def load_exercise(exercise: str | Path, *, draw: bool = True) -> Exercise:
+    """Load a shipped exercise by id, or an exercise folder / ``exercise.toml`` by path (``draw``: as in
+    :func:`load_exercise_file`)."""
     candidate = Path(exercise)
     if candidate.suffix == ".toml" and candidate.is_file():
-        return load_exercise_file(candidate)
+        return load_exercise_file(candidate, draw=draw)
     if candidate.is_dir() and (candidate / "exercise.toml").is_file():
-        return load_exercise_file(candidate / "exercise.toml")
+        return load_exercise_file(candidate / "exercise.toml", draw=draw)
     path = EXERCISES_DIR / str(exercise) / "exercise.toml"
     if not path.is_file():
         known = ", ".join(exercise_ids()) or "(none)"
@@ -600,4 +606,4 @@ def load_exercise(exercise: str | Path) -> Exercise:
             f"unknown exercise {str(exercise)!r}: expected a shipped exercise id ({known}) "
             f"or the path of an exercise folder; run 'gradecheck exercises' to list them."
         )
-    return load_exercise_file(path)
+    return load_exercise_file(path, draw=draw)

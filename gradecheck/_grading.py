@@ -34,8 +34,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-from hypothesis.errors import Flaky
 
 from gradecheck import _points
 from gradecheck._version import __version__
@@ -180,15 +178,21 @@ _INCONSISTENT = (
 )
 
 
-def _hidden_search(exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check: Callable[[Any], None]) -> Callable[[], None]:
-    """The Hypothesis search of a hidden item: ``check`` on drawn instances, shrinking the first failure."""
+def _hidden_search(
+    exercise: Exercise, kind: ExerciseKind, item: ItemSpec, check: Callable[[Any], None], *, shrink: bool = True
+) -> Callable[[], None]:
+    """The Hypothesis search of a hidden item: ``check`` on drawn instances, shrinking the first failure
+    (without ``shrink``, a failure ends the search at once: the instances drawn are the same)."""
+    # Imported here: a self-check of the given values never draws, and need not import Hypothesis.
+    from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+
     runner = settings(
         database=None,
         derandomize=False,
         max_examples=item.examples,
         deadline=None,
         verbosity=Verbosity.quiet,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink) if shrink else (Phase.explicit, Phase.generate),
         report_multiple_bugs=False,
         print_blob=False,
         suppress_health_check=list(HealthCheck),
@@ -235,9 +239,22 @@ def _hidden_sample(
     return sample
 
 
+#: Where the expected values of the given items come from: ``(exercise, kind, given instance) -> output key ->
+#: array``.  The default computes them with the kind's reference; a learner's self-check passes its on-disk
+#: cache (:func:`gradecheck._check_cache.given_expected`).  Never a cache for a grade.
+GivenExpected = Callable[[Exercise, ExerciseKind, Mapping[str, Any]], Mapping[str, np.ndarray]]
+
+
+def _computed(exercise: Exercise, kind: ExerciseKind, instance: Mapping[str, Any]) -> Mapping[str, np.ndarray]:
+    return kind.expected(instance)
+
+
 class _Grader:
-    def __init__(self, exercise: Exercise, kind: ExerciseKind, submission: SandboxedSubmission) -> None:
+    def __init__(
+        self, exercise: Exercise, kind: ExerciseKind, submission: SandboxedSubmission, given_expected: GivenExpected = _computed
+    ) -> None:
         self.exercise, self.kind, self.submission = exercise, kind, submission
+        self.given_expected = given_expected
         self.evidence: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray]]] = []
         self.tests: list[dict[str, Any]] = []
         #: Failed tests that got a wrong answer (not an error): (index in :attr:`tests`, item), for their hints.
@@ -247,7 +264,7 @@ class _Grader:
 
     def grade_given(self, items: Sequence[ItemSpec]) -> None:
         instance = self.kind.given_instance(self.exercise.given)
-        expected = self.kind.expected(instance)
+        expected = dict(self.given_expected(self.exercise, self.kind, instance))
         keys = sorted({key for item in items for key in item.outputs})
         got = self.kind.run(self.submission, instance, keys, expected)
         carried = self._carry_forward(instance, got, expected, items)
@@ -446,6 +463,8 @@ class _Grader:
     def _search(self, item: ItemSpec) -> tuple[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str], int, bool] | None:
         """The Hypothesis search of a hidden item: ``None`` if it finds nothing wrong, else
         ``(smallest failure found, the example where it first failed, whether it was inconsistent)``."""
+        from hypothesis.errors import Flaky
+
         failures: list[tuple[Mapping[str, Any], dict[str, Any], dict[str, np.ndarray], str]] = []
         count = {"examples": 0, "first_failure": 0}
 
@@ -552,14 +571,16 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def _zero_tests(items: Sequence[ItemSpec], reason: str, kind: ExerciseKind, exercise: Exercise) -> list[dict[str, Any]]:
+def _zero_tests(
+    items: Sequence[ItemSpec], reason: str, kind: ExerciseKind, exercise: Exercise, expected_of: GivenExpected = _computed
+) -> list[dict[str, Any]]:
     tests = []
     given_expected = None
     for item in items:
         names = [item.name]
         if item.elements and item.instance == "given":
             if given_expected is None:
-                given_expected = kind.expected(kind.given_instance(exercise.given))
+                given_expected = expected_of(exercise, kind, kind.given_instance(exercise.given))
             names, _ = item_elements(item, given_expected)
         for name, share in zip(names, _points.split(_points.units(item.points), len(names))):
             tests.append(
@@ -584,6 +605,7 @@ def grade_source(
     self_check: bool = False,
     notes: Sequence[str] = (),
     hidden: bool = False,
+    given_expected: GivenExpected = _computed,
 ) -> dict[str, Any]:
     """Grade a submission's Python source; returns the C2 results dict.
 
@@ -595,6 +617,8 @@ def grade_source(
         self_check: run only the items a learner's self-check runs (see :func:`graded_items`).
         hidden: with ``self_check``, run every item, hidden ones included: the score is then the grade's.
         notes: notes from reading the submission (e.g. removed magics), passed through.
+        given_expected: where the given items' expected values come from (default: the kind's reference,
+            computed now); only a learner's self-check passes another (its cache, :mod:`gradecheck._check_cache`).
 
     Raises:
         GradingError: the grader could not grade (broken spec, grader bug).
@@ -619,16 +643,16 @@ def grade_source(
                     f"{filename} imports {', '.join(banned)}, which this exercise forbids: the point is to write the "
                     f"backward pass by hand with numpy. No credit is given for code that uses them."
                 )
-                tests = _zero_tests(items, error, kind, exercise)
+                tests = _zero_tests(items, error, kind, exercise, given_expected)
             elif submission.load_error is not None:
                 compiles = not str(submission.load_error).startswith(("SyntaxError", "IndentationError", "TabError"))
                 error_kind = "load" if compiles else "syntax"
                 error = f"Could not load {filename}: {submission.load_error}"
                 if submission.load_error.details:
                     error += "\n" + submission.load_error.details.rstrip()
-                tests = _zero_tests(items, error, kind, exercise)
+                tests = _zero_tests(items, error, kind, exercise, given_expected)
             else:
-                grader = _Grader(exercise, kind, submission)
+                grader = _Grader(exercise, kind, submission, given_expected)
                 given_items = [item for item in items if item.instance == "given"]
                 if given_items:
                     grader.grade_given(given_items)
@@ -642,7 +666,7 @@ def grade_source(
                         f"{filename} tried to import {', '.join(submission.forbidden_attempts)}, which this exercise "
                         f"forbids: the point is to write the backward pass by hand with numpy. No credit is given."
                     )
-                    tests = _zero_tests(items, error, kind, exercise)
+                    tests = _zero_tests(items, error, kind, exercise, given_expected)
                 elif submission.budget_spent is not None:
                     error_kind = "timeout"
                     error = str(submission.budget_spent)
@@ -812,6 +836,7 @@ def grade_bytes(
     self_check: bool = False,
     hidden: bool = False,
     student: str | None = None,
+    given_expected: GivenExpected = _computed,
 ) -> dict[str, Any]:
     """Grade the submission whose file is called ``name`` (its extension picks the format) and holds ``data``.
 
@@ -823,7 +848,7 @@ def grade_bytes(
     its id is recorded as ``gradecheck.variant.notebook_student``.  Bytes that cannot be read as a submission (invalid notebook,
     wrong file type, bad encoding, JSON nested too deeply, or anything else
     that fails while parsing) get a result with no credit and the reason, not
-    an exception; a grader failure raises :class:`GradingError`.
+    an exception; a grader failure raises :class:`GradingError`.  ``given_expected``: as in :func:`grade_source`.
     """
     started = time.monotonic()
     if student is not None:
@@ -850,7 +875,7 @@ def grade_bytes(
             f"on that student's own numbers: a copied notebook?"
         )
     result = grade_source(exercise, submission.source, name, limits=limits, self_check=self_check, notes=notes,
-                          hidden=hidden)
+                          hidden=hidden, given_expected=given_expected)
     if other is not None:
         result["gradecheck"]["variant"]["notebook_student"] = other
     return result

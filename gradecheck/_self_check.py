@@ -42,14 +42,23 @@ def self_check_bytes(
     they vary (:func:`gradecheck._unchecked.unchecked`), with ``run_with``
     (how to run them) filled in.  With ``hidden``, every item runs and the
     score is the grade's.  ``student``: whose variant (an exercise with ``[variants]``).
+
+    The expected values of the given items and the words about the hidden
+    items come from the self-check's cache (:mod:`gradecheck._check_cache`)
+    when they are there: a self-check of a correct file then imports neither
+    JAX nor Hypothesis.  Only a self-check uses that cache, never a grade.
     """
+    from gradecheck import _check_cache
+    from gradecheck._sandbox import warm_up_soon
+
+    warm_up_soon(exercise.allowed_packages)  # the sandbox starts while the grader imports and looks things up
     from gradecheck._grading import grade_bytes
 
-    result = grade_bytes(exercise, name, data, self_check=True, hidden=hidden, student=student)
+    result = grade_bytes(
+        exercise, name, data, self_check=True, hidden=hidden, student=student, given_expected=_check_cache.given_expected
+    )
     if not hidden:
-        from gradecheck._unchecked import unchecked
-
-        left_out = unchecked(exercise)
+        left_out = _check_cache.not_checked(exercise)
         if left_out is not None:
             left_out["run_with"] = run_with
             result["gradecheck"]["not_checked"] = left_out
@@ -69,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] [--student ID] < SUBMISSION", file=sys.stderr)
         return 2
     exercise_id, name = args
+    from gradecheck._sandbox import warm_up_soon
+
+    warm_up_soon()  # the usual packages' sandbox starts while this process imports and loads the exercise
+    from gradecheck._check_cache import load_exercise
     from gradecheck._cli import _keep_hypothesis_out_of_the_current_folder
-    from gradecheck._exercises import load_exercise
     from gradecheck._submissions import submission_from_bytes
 
     _keep_hypothesis_out_of_the_current_folder()

@@ -29,13 +29,14 @@ import shlex
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from typing import TYPE_CHECKING
 
 from gradecheck._errors import InvalidArgumentError, SubmissionError
 from gradecheck._safe_files import RefusedFile, describe_size, read_regular_file
 from gradecheck._text import first_line, shorten
+
+if TYPE_CHECKING:  # nbformat (and its JSON schema validator) is imported where a notebook is read or written
+    import nbformat
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -242,6 +243,9 @@ def template_notebook(
     block = {"exercise": exercise, "version": version}
     if student is not None:
         block["student"] = student.strip()
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     command = "gradecheck check <this notebook>" if check_command is None else check_command
     notebook = new_notebook(
         metadata={
@@ -342,6 +346,8 @@ def write_template(
         forbidden_imports=forbidden_imports,
         student=student,
     )
+    import nbformat
+
     nbformat.write(notebook, os.fspath(target))
 
 
@@ -388,6 +394,8 @@ def _exercise_from_comment(text: str) -> tuple[str | None, list[str]]:
 
 
 def _from_notebook(name: str, text: str) -> Submission:
+    import nbformat
+
     not_notebook = f"{name!r} is not a valid notebook"
     if not text.strip():
         raise SubmissionError(

@@ -81,8 +81,8 @@ def _drawn(exercise: Exercise, kind: ExerciseKind, item: ItemSpec) -> list[Mappi
         if len(drawn) >= _DRAWN:
             raise _Enough
 
-    try:
-        _hidden_search(exercise, kind, item, record)()
+    try:  # no shrinking: stopping the search here is not a failure to minimize
+        _hidden_search(exercise, kind, item, record, shrink=False)()
     except _Enough:
         pass
     return drawn

@@ -15,10 +15,12 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from hypothesis import strategies as st
+
+if TYPE_CHECKING:  # only for annotations: grading the given values needs no Hypothesis
+    from hypothesis import strategies as st
 
 from gradecheck._answer_types import non_number, not_numbers_message
 from gradecheck._errors import GradecheckError
@@ -444,9 +446,10 @@ class ExerciseKind:
         ``[given]`` and ``[settings]`` against :attr:`given_keys` and
         :attr:`settings_keys`, the ``[submission]`` ``entry_points`` against
         :attr:`entry_points`, each item's outputs against :attr:`output_keys`,
-        each item's ``hint_for`` against :attr:`mistakes`, that the given instance can be built (when an item uses it) and that
-        the instance strategy can be built (when an item is hidden).  A kind
-        that checks more overrides this and calls ``super().validate(exercise)``.
+        each item's ``hint_for`` against :attr:`mistakes`, and that the given
+        instance can be built (when an item uses it); the loader then calls
+        :meth:`validate_instances`.  A kind that checks more overrides this and
+        calls ``super().validate(exercise)``.
         """
         uses_given = any(item.instance == "given" for item in exercise.items)
         check_keys(("given",), exercise.given, self.given_keys, f"kind {exercise.kind!r}", require=uses_given)
@@ -486,6 +489,11 @@ class ExerciseKind:
                 raise
             except (KeyError, TypeError, ValueError, GradecheckError) as error:
                 raise SpecProblem(f"the [given] table does not fit kind {exercise.kind!r}: {error}", "given") from None
+
+    def validate_instances(self, exercise: Any) -> None:
+        """Raise :class:`SpecProblem` if an item is hidden and :meth:`instance_strategy` cannot be built from
+        ``[settings]``.  Called on the bound kind after :meth:`validate` when a spec is loaded (a learner's
+        self-check skips it once it has passed for the same spec and gradecheck: it imports Hypothesis)."""
         if any(item.instance == "hidden" for item in exercise.items):
             from hypothesis.errors import InvalidArgument
 

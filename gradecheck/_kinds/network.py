@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from hypothesis import strategies as st
 
-from gradecheck import strategies as gst
 from gradecheck._errors import GradecheckError
 from gradecheck._kinds import _network_spec as specs
 from gradecheck._kinds._base import (
@@ -52,6 +50,9 @@ from gradecheck._kinds._network_math import numpy_pass, reference
 from gradecheck._kinds._network_spec import Canonical, NetworkSpec, Quantity
 from gradecheck._mistakes import MISTAKES, Mistake
 from gradecheck._network import Network
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 __all__ = ["KIND", "NetworkKind", "WRONG_ORDER_MISTAKES"]
 
@@ -402,6 +403,11 @@ class NetworkKind(ExerciseKind):
 
     def instance_strategy(self, settings: Mapping[str, Any]) -> st.SearchStrategy[Instance]:
         """Random instances: hundredths that shrink toward 0 (``settings`` as in ``[settings]``)."""
+        # Imported here, not with the module: checking the given values draws nothing.
+        from hypothesis import strategies as st
+
+        from gradecheck import strategies as gst
+
         spec = self._bound()
         sampling = specs._parse_sampling(settings, spec.sizes, spec.batch, spec.activations)
         # The network that draws targets: its loss picks their range (probabilities for a sigmoid or softmax output).

@@ -15,6 +15,11 @@ runtime tree (:mod:`gradecheck._sandbox._tree`): Python's standard library,
 numpy and the worker runtime, nothing else.
 """
 
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
 from gradecheck._sandbox._forkserver import ForkServer
 from gradecheck._sandbox._isolation import (
     NO_ISOLATION_WARNING,
@@ -26,6 +31,7 @@ from gradecheck._sandbox._isolation import (
 )
 from gradecheck._sandbox._limits import ISOLATION_LEVELS, Limits, SandboxError, SubmissionFailure
 from gradecheck._sandbox._submission import SandboxedSubmission
+from gradecheck._sandbox._tree import DEFAULT_PACKAGES
 
 __all__ = [
     "ISOLATION_LEVELS",
@@ -41,6 +47,7 @@ __all__ = [
     "require_os_isolation",
     "resolve_isolation",
     "warm_up",
+    "warm_up_soon",
 ]
 
 
@@ -48,3 +55,23 @@ def warm_up(isolation: str = "auto") -> None:
     """Start this process's fork server now (a grading pool's initializer), so the first submission does not wait."""
     level = resolve_isolation(isolation)
     ForkServer.get(level, Limits(isolation=isolation))
+
+
+def warm_up_soon(packages: Sequence[str] = (), limits: Limits | None = None) -> threading.Thread:
+    """Start the fork server a :class:`SandboxedSubmission` with these ``packages`` and ``limits`` will use, in a
+    background thread, and return at once: the grader's other work (imports, expected values) and the
+    sandbox's start-up (the isolation probe, the runtime tree, bubblewrap, the fork server's numpy import)
+    then overlap.  Nothing is confined less: the submission still waits for the same fork server, and a
+    failure here is not reported (the submission's own start fails the same way, with its message)."""
+    limits = limits or Limits()
+    wanted = tuple(dict.fromkeys((*DEFAULT_PACKAGES, *packages)))
+
+    def start() -> None:
+        try:
+            ForkServer.get(resolve_isolation(limits.isolation), limits, wanted)
+        except Exception:  # noqa: BLE001  (reported by the submission's own start)
+            pass
+
+    thread = threading.Thread(target=start, name="gradecheck-sandbox-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from gradecheck._sandbox._limits import ISOLATION_LEVELS, SandboxError
@@ -195,9 +196,14 @@ def _requested(requested: str) -> str:
     return requested
 
 
+_RESOLVING = threading.Lock()
+
+
 def resolve_isolation(requested: str = "auto") -> Isolation:
     """The level to use for ``requested`` (``"auto"`` or a level); raises :class:`SandboxError` if unavailable."""
-    return _resolve(_requested(requested))
+    wanted = _requested(requested)
+    with _RESOLVING:  # one probe at a time: a thread warming the sandbox up (warm_up_soon) and the grader may ask together
+        return _resolve(wanted)
 
 
 def _quick_problem(level: str) -> str | None:

@@ -18,6 +18,7 @@ into place, so a half-built tree is never used.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import json
@@ -110,15 +111,33 @@ def _interpreter_path(python: str) -> list[str]:
 def _top_level_entries(distribution: metadata.Distribution) -> tuple[Path, set[str]]:
     """The site folder of ``distribution`` and the top-level names its RECORD lists there."""
     base = Path(str(distribution.locate_file("")))
+    record = distribution.read_text("RECORD")
+    if record is not None:  # the first column of each CSV row: faster than ``files`` (a PackagePath per row)
+        rows = (row[0] for row in csv.reader(record.splitlines()) if row)
+    else:  # an older install without RECORD (installed-files.txt, SOURCES.txt)
+        rows = (str(entry) for entry in distribution.files or ())
     names = set()
-    for entry in distribution.files or ():
-        parts = Path(str(entry)).parts
+    for row in rows:
+        parts = Path(row).parts if "\\" in row else tuple(part for part in row.split("/") if part and part != ".")
         if parts and parts[0] != "..":
             names.add(parts[0])
     return base, names
 
 
+def _provides(distribution: metadata.Distribution, name: str) -> bool:
+    """Whether ``distribution``'s RECORD lists the top-level module or package ``name``."""
+    _, entries = _top_level_entries(distribution)
+    return name in entries or f"{name}.py" in entries
+
+
 def _distribution_for(name: str) -> metadata.Distribution | None:
+    """The installed distribution that provides the top-level import name ``name``, or ``None``."""
+    try:  # the usual case, numpy from numpy: found without reading every installed distribution's RECORD
+        named = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        named = None
+    if named is not None and _provides(named, name):
+        return named
     for distribution_name in metadata.packages_distributions().get(name, ()):
         try:
             return metadata.distribution(distribution_name)
