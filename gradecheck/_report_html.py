@@ -11,7 +11,6 @@ from gradecheck._report_model import (
     ElementCell,
     ElementGrid,
     _DIAGNOSIS_HEADING,
-    _ERROR_HEADING,
     _FAIL_MARK,
     _GRIDS_HEADING,
     _HIDDEN,
@@ -170,7 +169,7 @@ def _html_body(report: _Report) -> list[str]:
             lines.append("</article>")
         lines.append("</section>")
     if report.error is not None:
-        lines += ['<section class="error">', f"<h2>{_ERROR_HEADING}</h2>", f"<pre>{_h(report.error)}</pre>"]
+        lines += ['<section class="error">', f"<h2>{_h(report.error_heading)}</h2>", f"<pre>{_h(report.error)}</pre>"]
         lines.append("</section>")
     if report.not_checked is not None:
         lines += _html_not_checked(report.not_checked)

@@ -67,6 +67,9 @@ _TESTS_HEADING = "Tests"
 _GRIDS_HEADING = "Gradients, element by element"
 _DIAGNOSIS_HEADING = "Diagnosis"
 _ERROR_HEADING = "The submission could not be graded"
+_PARTIAL_ERROR_HEADING = "Part of the submission could not be graded"
+#: Errors after which the rest of the submission was still graded (``gradecheck.error_kind``).
+_PARTIAL_ERROR_KINDS = ("missing-function", "timeout")
 _HINT = "Hint:"
 _NOT_CHECKED_HEADING = "Not checked here: {points} more points of the grade's {max_score}"
 _NOT_CHECKED_SCORE = "visible checks only: {points} hidden points not checked, see below"
@@ -204,6 +207,12 @@ class _Report:
     diagnosis: tuple[_Diagnosis, ...]
     error: str | None
     not_checked: _NotChecked | None = None
+    error_kind: str | None = None
+
+    @property
+    def error_heading(self) -> str:
+        """The error's heading: "part of" where the rest was graded (a function missing, a time-out)."""
+        return _PARTIAL_ERROR_HEADING if self.error_kind in _PARTIAL_ERROR_KINDS else _ERROR_HEADING
 
     @property
     def grids(self) -> list[ElementGrid]:
@@ -327,6 +336,7 @@ def _read(result: Mapping[str, Any]) -> _Report:
         diagnosis=_read_diagnosis(gc),
         error=None if error is None else _string("gradecheck['error']", error),
         not_checked=_read_not_checked(gc.get("not_checked")),
+        error_kind=gc.get("error_kind") if isinstance(gc.get("error_kind"), str) else None,
     )
 
 

@@ -16,7 +16,6 @@ from gradecheck._report_model import (
     ElementGrid,
     element_grids,
     _DIAGNOSIS_HEADING,
-    _ERROR_HEADING,
     _FAIL_MARK,
     _HIDDEN,
     _HINT,
@@ -87,7 +86,7 @@ def _plain(report: _Report, color: bool) -> list[str]:
             if d.hint:
                 lines += _indent(f"{_HINT} {_clean(d.hint)}", "    ")
     if report.error is not None:
-        lines += ["", _ERROR_HEADING, *_indent(_clean(report.error), "    ")]
+        lines += ["", report.error_heading, *_indent(_clean(report.error), "    ")]
     if report.not_checked is not None:
         lines += ["", *_not_checked_lines(report.not_checked)]
     return lines
@@ -164,7 +163,7 @@ def _markdown(report: _Report, color: bool) -> list[str]:
             if d.hint:
                 lines += ["", f"**{_HINT}** " + "\n".join(_md_paragraph(d.hint))]
     if report.error is not None:
-        lines += ["", f"### {_ERROR_HEADING}", "", *_md_fence(report.error)]
+        lines += ["", f"### {report.error_heading}", "", *_md_fence(report.error)]
     if report.not_checked is not None:
         note = report.not_checked
         lines += ["", f"### {_md(note.heading())}", ""]

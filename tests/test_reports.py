@@ -506,6 +506,17 @@ def test_error_repeated_by_every_test_is_shown_once():
     assert [c[0] for row in parsed.grids["dL/dW"] for c in row] == ["failed"] * 12
 
 
+def test_an_error_after_which_the_rest_was_graded_says_part_of_the_submission():
+    error = "forward_only.py does not define backward(weights, inputs, biases, upstream)."
+    result = twelve_weights(failing_w=frozenset(range(12)), failing_b=frozenset())
+    result["gradecheck"].update(error=error, error_kind="missing-function")
+    for text in (render_text(result), render_text(result, markdown=True)):
+        assert "Part of the submission could not be graded" in text and "The submission could not be graded" not in text
+    assert "<h2>Part of the submission could not be graded</h2>" in render_html(result)
+    result["gradecheck"]["error_kind"] = "syntax"  # nothing ran: the whole submission
+    assert "The submission could not be graded" in render_text(result)
+
+
 def test_repeated_outputs_are_not_repeated():
     out = "expected 1, got 2"
     result = {"tests": [_test(f"v[{k}]", False, out) for k in range(3)] + [_test("w", False, out)]}
