@@ -82,7 +82,7 @@ def test_commands_leave_no_hypothesis_folder_where_they_run(tmp_path: Path, exam
     environment["GRADECHECK_CACHE_DIR"] = str(tmp_path / "cache")
     work = tmp_path / "work"
     work.mkdir()
-    for arguments in (["check", str(examples_dir / "submissions" / "bob.py")],
+    for arguments in (["check", str(examples_dir / "submissions" / "twelve-weights" / "bob.py")],
                       ["verify", str(examples_dir.parent / "tests" / "data" / "wrong_layers.py") + ":SigmoidDerivativeOnInput"]):
         subprocess.run([sys.executable, "-m", "gradecheck", *arguments], cwd=work, env=environment, capture_output=True, timeout=300)
     assert list(work.iterdir()) == []
