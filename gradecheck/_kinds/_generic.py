@@ -165,6 +165,63 @@ class GenericKind(ExerciseKind):
                 f"kind {self.section!r} is generic: bind it to an exercise first (gradecheck._kinds.kind_of(exercise))."
             )
 
+    # -- the submission (in the sandbox) ---------------------------------------------------------
+
+    def run(
+        self,
+        submission: Any,
+        instance: Instance,
+        keys: Sequence[str],
+        expected: Mapping[str, np.ndarray],
+    ) -> dict[str, np.ndarray | str]:
+        """The submission's outputs for ``keys``; keys ``own-slope:<gradient>`` are finite differences of its
+        own function (the carry-forward rule), computed by :meth:`_own_slopes`."""
+        outputs = [key for key in keys if key in self.output_keys]
+        slopes = [key for key in keys if key in self.carry_from]
+        results: dict[str, np.ndarray | str] = {}
+        if outputs:
+            results.update(self._run_outputs(submission, instance, outputs, expected))
+        if slopes:
+            results.update(self._own_slopes(submission, instance, slopes, expected))
+        return results
+
+    def _run_outputs(
+        self, submission: Any, instance: Instance, keys: Sequence[str], expected: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray | str]:
+        """The submission's outputs for ``keys`` (not slopes): its functions called as the entry points say."""
+        return super().run(submission, instance, keys, expected)
+
+    def _own_slopes(
+        self, submission: Any, instance: Instance, keys: Sequence[str], expected: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray | str]:
+        raise NotImplementedError
+
+    # -- the reference's self-check by finite differences ------------------------------------
+
+    def _check_slopes(
+        self, what: str, source: str, got: np.ndarray, numeric: np.ndarray, error: np.ndarray,
+        shape: tuple[int, ...], label: str, instance: Instance, fd_atol: float, fd_rtol: float,
+    ) -> None:
+        """Raise :class:`ReferenceSolutionError` where the reference's ``got`` (flat) and the finite-difference
+        ``numeric`` (with its error bound) disagree beyond ``fd_atol + fd_rtol * |numeric| + 2 * error``."""
+        wrong = np.flatnonzero(np.abs(got - numeric) > fd_atol + fd_rtol * np.abs(numeric) + 2.0 * error)
+        if wrong.size:
+            k = int(wrong[0])
+            index = list(map(int, np.unravel_index(k, shape))) if shape else ""
+            raise ReferenceSolutionError(
+                f"{self.solution_path}: the reference's {what}{index} is {got[k]:.10g}, but finite differences of "
+                f"{source} give {numeric[k]:.10g} (on {label}:\n{self.describe(instance)})."
+            )
+
+    def _check_all_checked(self, checked: Mapping[str, int], instances: Sequence[Any]) -> None:
+        """Raise when some gradient could be checked on none of ``instances`` (kinks or steep spots everywhere)."""
+        unchecked = [key for key, count in checked.items() if count == 0]
+        if unchecked and instances:
+            raise ReferenceSolutionError(
+                f"{self.solution_path}: could not check the reference's {', '.join(unchecked)} by finite differences on "
+                f"any of {len(instances)} instances (a kink or a discontinuity at every one of them?)."
+            )
+
     # -- the reference and the known-wrong variants --------------------------------------
 
     def reference(self) -> types.ModuleType:

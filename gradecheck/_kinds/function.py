@@ -360,23 +360,12 @@ class FunctionKind(GenericKind):
                     if slopes is None:
                         continue
                     numeric, error = slopes.vjp(cotangent)
-                    got = expected[key].reshape(-1)
-                    bound = self.fd_atol + self.fd_rtol * np.abs(numeric) + 2.0 * error
-                    wrong = np.flatnonzero(np.abs(got - numeric) > bound)
-                    if wrong.size:
-                        k = int(wrong[0])
-                        index = list(map(int, np.unravel_index(k, np.shape(instance[wrt])))) if np.ndim(instance[wrt]) else ""
-                        raise ReferenceSolutionError(
-                            f"{self.solution_path}: the reference's {f.name} gives {key}{index} = {got[k]:.10g}, but "
-                            f"finite differences of its {target.name} give {numeric[k]:.10g} (on {label}:\n{self.describe(instance)})."
-                        )
+                    self._check_slopes(
+                        f"{f.name}'s {key}", f"its {target.name}", expected[key].reshape(-1), numeric, error,
+                        np.shape(instance[wrt]), label, instance, self.fd_atol, self.fd_rtol,
+                    )
                     checked[key] += 1
-        unchecked = [key for key, count in checked.items() if count == 0]
-        if unchecked and instances:
-            raise ReferenceSolutionError(
-                f"{self.solution_path}: could not check the reference's {', '.join(unchecked)} by finite differences on "
-                f"any of {len(instances)} instances (a kink or a discontinuity at every one of them?)."
-            )
+        self._check_all_checked(checked, instances)
 
     # -- mistakes ----------------------------------------------------------------------------
 
@@ -409,23 +398,6 @@ class FunctionKind(GenericKind):
 
     # -- the submission (in the sandbox) ----------------------------------------------------------
 
-    def run(
-        self,
-        submission: SandboxedSubmission,
-        instance: Instance,
-        keys: Sequence[str],
-        expected: Mapping[str, np.ndarray],
-    ) -> dict[str, np.ndarray | str]:
-        """Call the submission's functions; keys ``own-slope:<gradient>`` are finite differences of its own function."""
-        outputs = [key for key in keys if key in self.output_keys]
-        slopes = [key for key in keys if key in self.carry_from]
-        results: dict[str, np.ndarray | str] = {}
-        if outputs:
-            results.update(super().run(submission, instance, outputs, expected))
-        if slopes:
-            results.update(self._own_slopes(submission, instance, slopes, expected))
-        return results
-
     def _given(self) -> Instance | None:
         if self._given_cache is None and self.has_given:
             self._given_cache = self.given_instance(self.exercise.given)
@@ -435,7 +407,7 @@ class FunctionKind(GenericKind):
         self, submission: SandboxedSubmission, instance: Instance, keys: Sequence[str], expected: Mapping[str, np.ndarray]
     ) -> dict[str, np.ndarray | str]:
         gradient_keys = [key[len(OWN_SLOPE) :] for key in keys]
-        own = super().run(submission, instance, gradient_keys, expected)
+        own = self._run_outputs(submission, instance, gradient_keys, expected)
         budget = self.budget(submission)
         check_pattern = (given := self._given()) is not None and same_instance(instance, given)
         results: dict[str, np.ndarray | str] = {}

@@ -412,24 +412,12 @@ class LayerKind(GenericKind):
                 if slopes is None:
                     continue  # a kink or a steep spot here: finite differences cannot judge
                 numeric, error = slopes.vjp(instance[UPSTREAM])
-                got = expected[key].reshape(-1)
-                bound = config.fd_atol + config.fd_rtol * np.abs(numeric) + 2.0 * error
-                wrong = np.flatnonzero(np.abs(got - numeric) > bound)
-                if wrong.size:
-                    k = int(wrong[0])
-                    index = np.unravel_index(k, np.shape(instance[name])) if np.ndim(instance[name]) else ()
-                    raise ReferenceSolutionError(
-                        f"{self.solution_path}: the reference's {key}{list(map(int, index)) if index else ''} is "
-                        f"{got[k]:.10g}, but finite differences of its own forward give {numeric[k]:.10g} "
-                        f"(on {label}:\n{self.describe(instance)})."
-                    )
+                self._check_slopes(
+                    key, "its own forward", expected[key].reshape(-1), numeric, error, np.shape(instance[name]),
+                    label, instance, config.fd_atol, config.fd_rtol,
+                )
                 checked[key] += 1
-        unchecked = [key for key, count in checked.items() if count == 0]
-        if unchecked and instances:
-            raise ReferenceSolutionError(
-                f"{self.solution_path}: could not check the reference's {', '.join(unchecked)} by finite differences on "
-                f"any of {len(instances)} instances (a kink or a discontinuity at every one of them?)."
-            )
+        self._check_all_checked(checked, instances)
 
     # -- mistakes -------------------------------------------------------------------------
 
@@ -467,23 +455,6 @@ class LayerKind(GenericKind):
         return None
 
     # -- the submission (in the sandbox) -------------------------------------------------------
-
-    def run(
-        self,
-        submission: SandboxedSubmission,
-        instance: Instance,
-        keys: Sequence[str],
-        expected: Mapping[str, np.ndarray],
-    ) -> dict[str, np.ndarray | str]:
-        """Grade ``instance`` on a fresh object; keys ``own-slope:<gradient>`` are finite differences of its forward."""
-        outputs = [key for key in keys if key in self.output_keys]
-        slopes = [key for key in keys if key in self.carry_from]
-        results: dict[str, np.ndarray | str] = {}
-        if outputs:
-            results.update(self._run_outputs(submission, instance, outputs, expected))
-        if slopes:
-            results.update(self._own_slopes(submission, instance, slopes, expected))
-        return results
 
     def _missing_class(self, submission: SandboxedSubmission) -> str | None:
         config = self.config

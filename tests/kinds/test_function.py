@@ -111,7 +111,7 @@ def test_a_wrong_reference_gradient_is_refused_when_the_exercise_loads(tmp_path:
     with pytest.raises(ExerciseSpecError) as info:
         load_exercise(exercise_dir)
     message = str(info.value)
-    assert str(solution) in message and "softmax_vjp gives d_z" in message and "finite differences of its softmax" in message
+    assert str(solution) in message and "the reference's softmax_vjp's d_z" in message and "finite differences of its softmax" in message
 
 
 # -- the reference ------------------------------------------------------------------------------------
