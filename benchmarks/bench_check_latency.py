@@ -147,8 +147,9 @@ def _wall(command: list[str], env: dict[str, str], cwd: Path) -> float:
     return wall
 
 
-def _summary(times: list[float]) -> str:
-    cpu = CPU[-len(times):]
+def _summary(times: list[float], cpu: list[float] | None = None) -> str:
+    """Median, min, max of ``times`` and the median CPU time of the same runs (default: the last ``len(times)``)."""
+    cpu = CPU[-len(times):] if cpu is None else cpu
     return (f"{statistics.median(times):6.3f} s  (min {min(times):.3f}, max {max(times):.3f}, n={len(times)}); "
             f"CPU {statistics.median(cpu):.3f} s")
 
@@ -219,10 +220,16 @@ def main() -> None:
               f"gradecheck from {checkout or ROOT}")
         print(f"interpreter start alone (python -c pass): {_summary([_wall([sys.executable, '-c', 'pass'], {}, ROOT) for _ in range(args.n)])}")
         _wall([sys.executable, *COMMAND], _environment(cache, checkout), cache)  # untimed: builds the tree, fills the cache
-        print(f"gradecheck check, warm: {_summary(check_times(args.n, cache, checkout, cold=False))}")
-        print(f"gradecheck check, cold: {_summary(check_times(args.n, cache, checkout, cold=True))}")
+        warm_times = check_times(args.n, cache, checkout, cold=False)
+        warm_cpu = CPU[-args.n:]
+        cold_times = check_times(args.n, cache, checkout, cold=True)
+        print(f"gradecheck check, warm: {_summary(warm_times, warm_cpu)}")
+        print(f"gradecheck check, cold: {_summary(cold_times)}")
         if args.otter_python:
-            print(f"otter check:            {_summary(otter_times(args.n, args.otter_python))}")
+            otter = otter_times(args.n, args.otter_python)
+            print(f"otter check:            {_summary(otter)}")
+            print(f"ratio otter check / gradecheck check (medians): warm {statistics.median(otter) / statistics.median(warm_times):.1f}x, "
+                  f"cold {statistics.median(otter) / statistics.median(cold_times):.1f}x")
         else:
             print("otter check: not run (pass --otter-python, a Python with otter-grader and ipykernel)")
         if not args.skip_phases:
