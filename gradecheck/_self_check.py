@@ -4,7 +4,7 @@ Used by ``gradecheck check`` and by :func:`gradecheck.notebook.check`, which
 runs this module as a separate process (``python -m gradecheck._self_check``)
 so that the notebook's kernel never imports JAX nor grades anything itself:
 
-    python -m gradecheck._self_check EXERCISE NAME [--hidden] < submission bytes > results JSON
+    python -m gradecheck._self_check EXERCISE NAME [--hidden] [--student ID] < submission bytes > results JSON
 
 The submission's bytes come on standard input (``NAME`` says whether they are
 a ``.py`` file or a notebook), and the results dict (DESIGN.md C2, with
@@ -66,18 +66,20 @@ def self_check_bytes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    hidden = "--hidden" in args
-    args = [a for a in args if a != "--hidden"]
-    student = None
-    if "--student" in args:
-        at = args.index("--student")
-        student = args[at + 1] if at + 1 < len(args) else None
-        del args[at : at + 2]
-    if len(args) != 2:
-        print("usage: python -m gradecheck._self_check EXERCISE NAME [--hidden] [--student ID] < SUBMISSION", file=sys.stderr)
-        return 2
-    exercise_id, name = args
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m gradecheck._self_check", description="Self-check the submission bytes on stdin; results JSON on stdout."
+    )
+    parser.add_argument("exercise_id", metavar="EXERCISE")
+    parser.add_argument("name", metavar="NAME", help="the submission's file name (its extension picks the format)")
+    parser.add_argument("--hidden", action="store_true", help="also run the hidden checks")
+    parser.add_argument("--student", metavar="ID", default=None, help="whose variant (default: the notebook's metadata)")
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as stop:  # a usage error (argparse printed it) or --help
+        return int(stop.code or 0)
+    exercise_id, name, hidden, student = args.exercise_id, args.name, args.hidden, args.student
     from gradecheck._sandbox import warm_up_soon
 
     warm_up_soon()  # the usual packages' sandbox starts while this process imports and loads the exercise
