@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from gradecheck._errors import GradecheckError
-from gradecheck._kinds._base import SpecProblem, check_keys
+from gradecheck._kinds._base import SpecProblem
 from gradecheck._network import ACTIVATIONS, LOSSES
 
 __all__ = [
@@ -376,7 +376,6 @@ def _positive(settings: Mapping[str, Any], key: str, default: float, *, allow_ze
 
 
 def _parse_sampling(settings: Mapping[str, Any], sizes: tuple[int, ...], batch: int | None, activations: Sequence[str]) -> Sampling:
-    check_keys(("settings",), settings, SETTINGS_KEYS, "kind 'network'")
     ranges = tuple((n, n) for n in sizes)
     if "sizes" in settings:
         raw = settings["sizes"]
@@ -431,7 +430,6 @@ def parse_network(table: Any, entry_points: Sequence[str], settings: Mapping[str
             "and [network.returns]; see docs/exercise-format.md, 'The network kind'."
         )
     table = _table(table, "network")
-    check_keys(("network",), table, NETWORK_KEYS, "kind 'network'")
     sizes = table.get("sizes", dataclasses.MISSING)
     if not isinstance(sizes, list) or len(sizes) < 2 or not all(_is_int(n) and n >= 1 for n in sizes):
         raise _fail("network.sizes", "a list [n_0, n_1, ..., n_L] of at least two positive integers", sizes)
